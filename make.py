@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Set up, build, serve and test the book with nothing but Python and pip.
+
+    python3 make.py serve    install everything, build the book, serve it on localhost
+    python3 make.py test     install everything, run every test (package, chapters, site, browser)
+    python3 make.py build    install everything, build the site into site/ (strict)
+    python3 make.py lock     rewrite requirements/constraints.txt from the current environment
+
+Everything is installed into ./.venv from requirements/constraints.txt, which
+pins the whole environment (torch 2.13.0 included) so that every build prints
+the same numbers. A second run reuses the environment unless pyproject.toml or
+the constraints changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
+STAMP = VENV / "nnbook-install.stamp"
+# The lock was resolved on CPython 3.11 and suits 3.11 and newer; on 3.10 only
+# torch is pinned and pip picks versions of the rest that support it.
+LOCKED_FROM = (3, 11)
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    completed = subprocess.run([str(a) for a in args], cwd=ROOT, env=env)
+    if completed.returncode != 0:
+        sys.exit(completed.returncode)
+
+
+def constraints_file() -> Path:
+    if sys.version_info[:2] >= LOCKED_FROM:
+        return CONSTRAINTS
+    torch_pin = next(line for line in CONSTRAINTS.read_text().splitlines() if line.startswith("torch=="))
+    print(f"note: Python {sys.version_info.major}.{sys.version_info.minor} is older than the lock's "
+          f"{LOCKED_FROM[0]}.{LOCKED_FROM[1]}; pinning only {torch_pin}, so some outputs may differ slightly.")
+    loose = VENV / "constraints-loose.txt"
+    loose.write_text(torch_pin + "\n")
+    return loose
+
+
+def ensure_environment() -> Path:
+    """Create .venv and install the book's pinned requirements, unless already done."""
+    if sys.version_info < (3, 10):
+        sys.exit(f"nnbook needs Python 3.10 or newer; this is {sys.version.split()[0]}")
+    wanted = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + CONSTRAINTS.read_bytes() + sys.version.encode()
+    ).hexdigest()
+    python = venv_python()
+    if python.exists() and STAMP.exists() and STAMP.read_text() == wanted:
+        return python
+    if not python.exists():
+        print(f"creating a virtual environment in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    constraints = constraints_file()
+    run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "-c", constraints, "-e", ".[book,test]")
+    STAMP.write_text(wanted)
+    return python
+
+
+def book_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["NO_MKDOCS_2_WARNING"] = "1"  # mkdocs-material's notice about mkdocs 2, on every build
+    env.setdefault("MPLBACKEND", "Agg")
+    env["PYTHONHASHSEED"] = "0"
+    return env
+
+
+def serve(args: argparse.Namespace) -> None:
+    python = ensure_environment()
+    address = f"127.0.0.1:{args.port}"
+    print(f"building the book, then serving it at http://{address}/  (Ctrl+C stops)", flush=True)
+    run(python, "-m", "mkdocs", "serve", "--dev-addr", address, "--no-livereload" if args.no_reload else "--livereload",
+        env=book_env())
+
+
+def build(args: argparse.Namespace) -> None:
+    python = ensure_environment()
+    run(python, "-m", "mkdocs", "build", "--strict", env=book_env())
+    print(f"site written to {ROOT / 'site'}")
+
+
+def test(args: argparse.Namespace) -> None:
+    python = ensure_environment()
+    run(python, "-m", "pytest", *args.pytest_args, env=book_env())
+
+
+def lock(args: argparse.Namespace) -> None:
+    python = ensure_environment()
+    frozen = subprocess.run([str(python), "-m", "pip", "freeze", "--exclude-editable"], capture_output=True,
+                            text=True, check=True).stdout.splitlines()
+    # The local "+cpu" tag would stop pip from choosing the right build on other machines.
+    pins = [line.split("+")[0] if line.startswith("torch==") else line for line in frozen]
+    header = CONSTRAINTS.read_text().splitlines()[:2]
+    CONSTRAINTS.write_text("\n".join(header + pins) + "\n")
+    print(f"wrote {len(pins)} pins to {CONSTRAINTS.relative_to(ROOT)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    p_serve = commands.add_parser("serve", help="build the book and serve it on localhost")
+    p_serve.add_argument("--port", type=int, default=8000)
+    p_serve.add_argument("--no-reload", action="store_true", help="do not rebuild when files change")
+    p_serve.set_defaults(func=serve)
+    commands.add_parser("build", help="build the site into site/ with --strict").set_defaults(func=build)
+    p_test = commands.add_parser("test", help="run every test")
+    p_test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
+    p_test.set_defaults(func=test)
+    commands.add_parser("lock", help="re-pin requirements/constraints.txt").set_defaults(func=lock)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

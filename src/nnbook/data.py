@@ -1,0 +1,77 @@
+"""Simulated regression data, as used throughout the book."""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Sequence
+
+import torch
+
+from . import _checks
+
+__all__ = ["RegressionData", "simulate_regression", "TRUE_COEFS"]
+
+#: The coefficients of the book's data: y = 0.2 x1 - 1.3 x2 - 0.5 x3 + noise.
+TRUE_COEFS = (0.2, -1.3, -0.5)
+
+
+class RegressionData(NamedTuple):
+    """Inputs ``x`` of shape ``(n, d_in)`` and targets ``y`` of shape ``(n, 1)``.
+
+    A named tuple, so ``x, y = simulate_regression()`` works as well as
+    ``data.x``.
+    """
+
+    x: torch.Tensor
+    y: torch.Tensor
+
+
+def simulate_regression(
+    n: int = 100,
+    *,
+    coefs: Sequence[float] = TRUE_COEFS,
+    noise_sd: float = 1.0,
+    seed: int | None = 0,
+    dtype: torch.dtype = torch.float32,
+) -> RegressionData:
+    r"""Draw a linear regression data set with standard-normal inputs.
+
+    $y = x\,\beta + \varepsilon$ with $x_{ij} \sim N(0, 1)$ and
+    $\varepsilon \sim N(0, \texttt{noise\_sd}^2)$. With the defaults this is the
+    book's data: 100 rows, three features, $\beta = (0.2, -1.3, -0.5)$.
+
+    Args:
+        n: number of observations (rows), at least 1.
+        coefs: one coefficient per input feature; ``len(coefs)`` is ``d_in``.
+        noise_sd: standard deviation of the noise, a number > 0.
+        seed: seeds a private generator, so the result does not depend on (or
+            disturb) torch's global random state. ``None`` draws fresh data.
+        dtype: floating-point dtype of ``x`` and ``y``.
+
+    Returns:
+        ``RegressionData(x, y)`` with ``x`` of shape ``(n, d_in)`` and ``y`` of
+        shape ``(n, 1)``.
+
+    Example:
+        >>> x, y = simulate_regression(n=100, seed=0)
+        >>> x.shape, y.shape
+        (torch.Size([100, 3]), torch.Size([100, 1]))
+        >>> simulate_regression(n=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: n must be an integer >= 1, got 0
+    """
+    n = _checks.positive_int(n, "n")
+    noise_sd = _checks.positive_float(noise_sd, "noise_sd")
+    if isinstance(coefs, (str, bytes)) or not isinstance(coefs, Sequence) or len(coefs) == 0:
+        raise TypeError(f"coefs must be a non-empty sequence of numbers, got {coefs!r}")
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
+    beta = torch.tensor([float(c) for c in coefs], dtype=dtype).unsqueeze(1)  # (d_in, 1)
+    generator = torch.Generator()
+    if seed is None:
+        generator.seed()
+    else:
+        generator.manual_seed(int(seed))
+    x = torch.randn(n, len(coefs), generator=generator, dtype=dtype)  # (n, d_in)
+    noise = noise_sd * torch.randn(n, 1, generator=generator, dtype=dtype)  # (n, 1)
+    return RegressionData(x=x, y=x @ beta + noise)

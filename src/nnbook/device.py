@@ -1,0 +1,197 @@
+"""Choosing a device, moving data to it, and timing code on it honestly."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+__all__ = [
+    "DEVICE_ENV_VAR",
+    "available_devices",
+    "best_device",
+    "resolve_device",
+    "to_device",
+    "synchronize",
+    "Timing",
+    "time_call",
+]
+
+#: Environment variable that overrides :func:`best_device`, e.g. ``NNBOOK_DEVICE=cpu``.
+DEVICE_ENV_VAR = "NNBOOK_DEVICE"
+
+
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return bool(mps is not None and mps.is_available())
+
+
+def available_devices() -> list[torch.device]:
+    """Every device torch can use here: each CUDA GPU, Apple's MPS, and the CPU.
+
+    Example:
+        >>> torch.device("cpu") in available_devices()
+        True
+    """
+    found = [torch.device("cuda", i) for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    if _mps_available():
+        found.append(torch.device("mps"))
+    found.append(torch.device("cpu"))
+    return found
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """Turn ``"cuda"``, ``"cuda:1"``, ``"mps"``, ``"cpu"`` or a ``torch.device`` into one that exists.
+
+    Raises ``ValueError`` naming the devices that do exist when the requested
+    one does not, instead of failing later inside torch.
+
+    Example:
+        >>> resolve_device("cpu")
+        device(type='cpu')
+    """
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"device must be a string such as 'cpu' or 'cuda:0', or a torch.device, got {type(device).__name__}")
+    try:
+        dev = torch.device(device)
+    except RuntimeError as err:
+        raise ValueError(f"device {device!r} is not a device name torch understands ({err})") from None
+    names = ", ".join(str(d) for d in available_devices())
+    if dev.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        index = 0 if dev.index is None else dev.index
+        if index >= count:
+            raise ValueError(f"device {str(device)!r} was requested, but this machine has {count} CUDA device(s); available: {names}")
+        return torch.device("cuda", index)
+    if dev.type == "mps" and not _mps_available():
+        raise ValueError(f"device {str(device)!r} was requested, but Apple's MPS is not available here; available: {names}")
+    if dev.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device {str(device)!r} is not supported by nnbook; available: {names}")
+    return dev
+
+
+def best_device(device: str | torch.device | None = None) -> torch.device:
+    """The device to use: ``device`` if given, else ``$NNBOOK_DEVICE``, else CUDA, MPS, CPU in that order.
+
+    Example:
+        >>> best_device("cpu")
+        device(type='cpu')
+    """
+    choice = device if device is not None else os.environ.get(DEVICE_ENV_VAR) or None
+    if choice is not None:
+        return resolve_device(choice)
+    return available_devices()[0]
+
+
+def to_device(obj: Any, device: str | torch.device) -> Any:
+    """Move tensors and modules to ``device``, looking inside tuples, lists and dicts.
+
+    Modules are moved in place (as ``module.to`` does) and returned; tensors are
+    returned as new tensors; named tuples keep their type; anything else is
+    returned unchanged.
+
+    Example:
+        >>> import torch
+        >>> batch = {"x": torch.ones(2, 3), "sizes": (torch.zeros(1), 7)}
+        >>> moved = to_device(batch, "cpu")
+        >>> moved["x"].device, moved["sizes"][1]
+        (device(type='cpu'), 7)
+    """
+    dev = resolve_device(device)
+    return _move(obj, dev)
+
+
+def _move(obj: Any, dev: torch.device) -> Any:
+    if isinstance(obj, (torch.Tensor, nn.Module)):
+        return obj.to(dev)
+    if isinstance(obj, dict):
+        return type(obj)((key, _move(value, dev)) for key, value in obj.items())
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # a named tuple
+        return type(obj)(*(_move(value, dev) for value in obj))
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_move(value, dev) for value in obj)
+    return obj
+
+
+def synchronize(device: str | torch.device | None = None) -> None:
+    """Wait until ``device`` has finished its queued work (a no-op on the CPU).
+
+    GPU calls return before the GPU is done; reading the clock without waiting
+    times only the launch.
+    """
+    dev = torch.device(device) if device is not None else None
+    if dev is None or dev.type == "cuda":
+        if torch.cuda.is_available():
+            torch.cuda.synchronize(dev)
+    elif dev.type == "mps" and _mps_available():
+        torch.mps.synchronize()
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Wall times of repeated calls, in seconds."""
+
+    seconds: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        """Median time of one call: robust to the odd slow run."""
+        return statistics.median(self.seconds)
+
+    @property
+    def best(self) -> float:
+        """Fastest call: the closest to the cost without interference."""
+        return min(self.seconds)
+
+    def __str__(self) -> str:
+        return f"median {_fmt(self.median)}, best {_fmt(self.best)} over {len(self.seconds)} runs"
+
+
+def _fmt(seconds: float) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def time_call(
+    fn: Callable[[], Any],
+    *,
+    device: str | torch.device | None = None,
+    warmup: int = 2,
+    repeat: int = 5,
+) -> Timing:
+    """Time ``fn()``: run it ``warmup`` times untimed, then ``repeat`` times, synchronising around each.
+
+    Warm-up runs absorb one-off costs (memory allocation, kernel selection,
+    CUDA context start-up) that would otherwise land in the first measurement.
+
+    Example:
+        >>> import torch
+        >>> a = torch.randn(64, 64)
+        >>> timing = time_call(lambda: a @ a, repeat=3)
+        >>> len(timing.seconds)
+        3
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be callable with no arguments, got {type(fn).__name__}")
+    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+        raise ValueError(f"warmup must be an integer >= 0, got {warmup!r}")
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+        raise ValueError(f"repeat must be an integer >= 1, got {repeat!r}")
+    dev = resolve_device(device) if device is not None else None
+    for _ in range(warmup):
+        fn()
+    synchronize(dev)
+    seconds = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        synchronize(dev)
+        seconds.append(time.perf_counter() - start)
+    return Timing(tuple(seconds))

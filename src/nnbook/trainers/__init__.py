@@ -1,0 +1,34 @@
+"""One trainer per level of help from torch, all with the same arguments and result.
+
+=============  ==================================================
+``scratch``    forward, backward and update written by hand
+``autograd``   forward and update by hand, gradients by autograd
+``module``     ``nn.Sequential`` model, update by hand
+``optim``      ``nn.MSELoss`` and a ``torch.optim`` optimizer
+=============  ==================================================
+"""
+
+from ._run import TrainResult, TrainingDivergedError
+from .autograd import train_autograd
+from .module import build_mlp, train_module
+from .optim import train_optim
+from .scratch import train_scratch
+
+#: The trainers by level name, from the most hand-written to the most automatic.
+TRAINERS = {
+    "scratch": train_scratch,
+    "autograd": train_autograd,
+    "module": train_module,
+    "optim": train_optim,
+}
+
+__all__ = [
+    "TRAINERS",
+    "TrainResult",
+    "TrainingDivergedError",
+    "build_mlp",
+    "train_autograd",
+    "train_module",
+    "train_optim",
+    "train_scratch",
+]

@@ -1,0 +1,184 @@
+"""What every trainer shares: argument checks, the loss record, the result."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+from torch import nn
+
+from .. import _checks
+from ..device import resolve_device, synchronize
+
+EpochCallback = Callable[[int, float], None]
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The loss became NaN or infinite during training."""
+
+
+def check_xy(x: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
+    """Check that ``x`` is ``(n, d_in)`` and ``y`` is ``(n, d_out)``, finite floats with matching rows."""
+    x = _checks.ndim(_checks.floating(x, "x"), "x", (2,), "(n, d_in)")
+    y = _checks.floating(y, "y")
+    if y.ndim == 1:
+        raise ValueError(
+            f"y must have shape (n, d_out), got shape {tuple(y.shape)}; "
+            "make it a column with y.unsqueeze(1) (R users: this is drop = FALSE)"
+        )
+    _checks.ndim(y, "y", (2,), "(n, d_out)")
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"x and y must have the same number of rows, got x with {x.shape[0]} and y with {y.shape[0]}")
+    if x.shape[0] == 0:
+        raise ValueError("x and y must have at least one row, got 0")
+    if x.device != y.device:
+        raise ValueError(f"x and y must be on the same device, got x on {x.device} and y on {y.device}")
+    if x.dtype != y.dtype:
+        raise TypeError(f"x and y must have the same dtype, got x {x.dtype} and y {y.dtype}")
+    _checks.finite(x, "x")
+    _checks.finite(y, "y")
+    return x, y
+
+
+@dataclass
+class TrainResult:
+    """What every trainer returns, whatever its level.
+
+    Attributes:
+        level: ``"scratch"``, ``"autograd"``, ``"module"`` or ``"optim"``.
+        losses: the training loss after each epoch's forward pass, one float per epoch.
+        params: the trained parameters by name, detached from any graph.
+        model: the trained ``nn.Module``, or ``None`` for the levels without one.
+        seconds: wall time of the training loop.
+        device: where training ran.
+    """
+
+    level: str
+    losses: list[float]
+    params: dict[str, torch.Tensor]
+    model: nn.Module | None
+    seconds: float
+    device: torch.device
+    loss: str = "sse"
+    _predict: Callable[[torch.Tensor], torch.Tensor] | None = field(default=None, repr=False)
+
+    @property
+    def final_loss(self) -> float:
+        """The loss of the last epoch."""
+        return self.losses[-1]
+
+    @property
+    def epochs(self) -> int:
+        """Number of epochs trained."""
+        return len(self.losses)
+
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """Predictions of the trained network for ``x`` of shape ``(n, d_in)``, without a graph."""
+        x = _checks.ndim(_checks.floating(x, "x"), "x", (2,), "(n, d_in)")
+        with torch.no_grad():
+            if self.model is not None:
+                return self.model(x.to(self.device))
+            assert self._predict is not None
+            return self._predict(x.to(self.device))
+
+    def plot_losses(self, ax=None, *, log_y: bool = False):
+        """Plot the loss per epoch; returns the matplotlib ``Axes``."""
+        from ..plotting import plot_losses
+
+        return plot_losses({self.level: self.losses}, ax=ax, log_y=log_y, ylabel=f"training loss ({self.loss})")
+
+    def __repr__(self) -> str:
+        return (
+            f"TrainResult(level={self.level!r}, epochs={self.epochs}, final_loss={self.final_loss:.6g}, "
+            f"seconds={self.seconds:.3g}, device={str(self.device)!r})"
+        )
+
+
+class Run:
+    """Checks a trainer's arguments, records the loss each epoch, and builds the result."""
+
+    def __init__(
+        self,
+        level: str,
+        x: object,
+        y: object,
+        *,
+        d_hidden: object,
+        epochs: object,
+        lr: object,
+        loss: object,
+        seed: object,
+        log_every: object,
+        device: object,
+        on_epoch: EpochCallback | None,
+    ) -> None:
+        x, y = check_xy(x, y)
+        self.level = level
+        self.d_hidden = _checks.positive_int(d_hidden, "d_hidden")
+        self.epochs = _checks.positive_int(epochs, "epochs")
+        self.lr = _checks.positive_float(lr, "lr")
+        self.loss = _checks.choice(loss, "loss", ("sse", "mse"))
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise TypeError(f"seed must be an integer or None, got {type(seed).__name__} {seed!r}")
+        self.seed = seed
+        self.log_every = 0 if log_every is None else _checks.non_negative_int(log_every, "log_every")
+        if on_epoch is not None and not callable(on_epoch):
+            raise TypeError(f"on_epoch must be a function (epoch, loss) -> None, got {type(on_epoch).__name__}")
+        self.on_epoch = on_epoch
+        self.device = x.device if device is None else resolve_device(device)
+        self.x = x.to(self.device)  # (n, d_in)
+        self.y = y.to(self.device)  # (n, d_out)
+        self.d_in = x.shape[1]
+        self.d_out = y.shape[1]
+        self.losses: list[float] = []
+        self._start = time.perf_counter()
+
+    def record(self, epoch: int, loss: torch.Tensor) -> None:
+        """Keep this epoch's loss, log it every ``log_every`` epochs, and stop if it is not finite."""
+        value = loss.item()
+        if not math.isfinite(value):
+            raise TrainingDivergedError(
+                f"the {self.level} trainer's loss became {value} at epoch {epoch} with lr={self.lr:g}; "
+                f"the updates overshoot: try a smaller learning rate, such as lr={self.lr / 10:g}"
+            )
+        self.losses.append(value)
+        if self.log_every and epoch % self.log_every == 0:
+            print(f"epoch {epoch:4d}   loss {value:.6g}")
+        if self.on_epoch is not None:
+            self.on_epoch(epoch, value)
+
+    def finish(
+        self,
+        params: dict[str, torch.Tensor],
+        model: nn.Module | None = None,
+        predict: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    ) -> TrainResult:
+        """Stop the clock (after the device is done) and package the result."""
+        synchronize(self.device)
+        seconds = time.perf_counter() - self._start
+        return TrainResult(
+            level=self.level,
+            losses=self.losses,
+            params={name: p.detach() for name, p in params.items()},
+            model=model,
+            seconds=seconds,
+            device=self.device,
+            loss=self.loss,
+            _predict=predict,
+        )
+
+
+def seeded_module(build: Callable[[], nn.Module], seed: int | None) -> nn.Module:
+    """Build a module with torch's default initialisation drawn from ``seed``.
+
+    The global random state is restored afterwards, so a trainer never changes
+    what the reader's own code draws next.
+    """
+    if seed is None:
+        return build()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build()

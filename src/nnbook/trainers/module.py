@@ -1,0 +1,68 @@
+"""Level 3: the network as ``nn.Sequential``; the update is still written by hand."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .. import _checks
+from ..backprop import loss_value
+from ._run import EpochCallback, Run, TrainResult, seeded_module
+
+
+def build_mlp(d_in: int, d_hidden: int, d_out: int) -> nn.Sequential:
+    """``Linear(d_in, d_hidden)``, ``ReLU()``, ``Linear(d_hidden, d_out)``.
+
+    Example:
+        >>> build_mlp(3, 32, 1)
+        Sequential(
+          (0): Linear(in_features=3, out_features=32, bias=True)
+          (1): ReLU()
+          (2): Linear(in_features=32, out_features=1, bias=True)
+        )
+    """
+    return nn.Sequential(
+        nn.Linear(_checks.positive_int(d_in, "d_in"), _checks.positive_int(d_hidden, "d_hidden")),
+        nn.ReLU(),
+        nn.Linear(d_hidden, _checks.positive_int(d_out, "d_out")),
+    )
+
+
+def train_module(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    d_hidden: int = 32,
+    epochs: int = 200,
+    lr: float = 1e-4,
+    loss: str = "sse",
+    seed: int | None = 0,
+    log_every: int | None = 10,
+    device: str | torch.device | None = None,
+    on_epoch: EpochCallback | None = None,
+) -> TrainResult:
+    """Train :func:`build_mlp`'s network, updating each parameter under ``torch.no_grad()``.
+
+    Takes the same arguments as :func:`nnbook.train_scratch`. The layers start
+    from torch's default initialisation, drawn from ``seed``.
+
+    Example:
+        >>> from nnbook import simulate_regression
+        >>> x, y = simulate_regression(n=100, seed=0)
+        >>> result = train_module(x, y, epochs=50, log_every=0)
+        >>> type(result.model).__name__
+        'Sequential'
+    """
+    run = Run("module", x, y, d_hidden=d_hidden, epochs=epochs, lr=lr, loss=loss, seed=seed,
+              log_every=log_every, device=device, on_epoch=on_epoch)
+    x, y = run.x, run.y
+    model = seeded_module(lambda: build_mlp(run.d_in, run.d_hidden, run.d_out), seed).to(run.device, x.dtype)
+    for epoch in range(1, run.epochs + 1):
+        error = loss_value(model(x), y, run.loss)
+        run.record(epoch, error)
+        model.zero_grad()
+        error.backward()
+        with torch.no_grad():
+            for p in model.parameters():
+                p -= run.lr * p.grad
+    return run.finish(dict(model.named_parameters()), model=model)

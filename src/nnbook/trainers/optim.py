@@ -1,0 +1,55 @@
+"""Level 4: a torch loss function and a ``torch.optim`` optimizer do the rest."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .. import _checks
+from ._run import EpochCallback, Run, TrainResult, seeded_module
+from .module import build_mlp
+
+OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+
+
+def train_optim(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    d_hidden: int = 32,
+    epochs: int = 200,
+    lr: float = 1e-3,
+    loss: str = "mse",
+    seed: int | None = 0,
+    log_every: int | None = 10,
+    device: str | torch.device | None = None,
+    on_epoch: EpochCallback | None = None,
+    optimizer: str = "adam",
+) -> TrainResult:
+    """Train :func:`build_mlp`'s network with ``nn.MSELoss`` and ``torch.optim``.
+
+    Takes the same arguments as :func:`nnbook.train_scratch`, plus
+    ``optimizer``: ``"adam"`` (the default, with ``lr=1e-3`` as in R's
+    ``optim_adam``) or ``"sgd"``.
+
+    Example:
+        >>> from nnbook import simulate_regression
+        >>> x, y = simulate_regression(n=200, seed=0)
+        >>> result = train_optim(x, y, epochs=50, log_every=0)
+        >>> result.losses[-1] < result.losses[0]
+        True
+    """
+    run = Run("optim", x, y, d_hidden=d_hidden, epochs=epochs, lr=lr, loss=loss, seed=seed,
+              log_every=log_every, device=device, on_epoch=on_epoch)
+    make_optimizer = OPTIMIZERS[_checks.choice(optimizer, "optimizer", tuple(OPTIMIZERS))]
+    x, y = run.x, run.y
+    model = seeded_module(lambda: build_mlp(run.d_in, run.d_hidden, run.d_out), seed).to(run.device, x.dtype)
+    loss_fn = nn.MSELoss(reduction="sum" if run.loss == "sse" else "mean")
+    opt = make_optimizer(model.parameters(), lr=run.lr)
+    for epoch in range(1, run.epochs + 1):
+        error = loss_fn(model(x), y)
+        run.record(epoch, error)
+        opt.zero_grad()
+        error.backward()
+        opt.step()
+    return run.finish(dict(model.named_parameters()), model=model)
