@@ -119,11 +119,12 @@ def main() -> None:
     p_serve.add_argument("--no-reload", action="store_true", help="do not rebuild when files change")
     p_serve.set_defaults(func=serve)
     commands.add_parser("build", help="build the site into site/ with --strict").set_defaults(func=build)
-    p_test = commands.add_parser("test", help="run every test")
-    p_test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
-    p_test.set_defaults(func=test)
+    commands.add_parser("test", help="run every test; further arguments go to pytest").set_defaults(func=test)
     commands.add_parser("lock", help="re-pin requirements/constraints.txt").set_defaults(func=lock)
-    args = parser.parse_args()
+    args, extra = parser.parse_known_args()
+    if extra and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.pytest_args = extra
     args.func(args)
 
 

@@ -17,6 +17,12 @@ window.MathJax = {
     webFont: "STIX-Web",
     imageFont: null,
     linebreaks: { automatic: true },
+    // MathJax measures fonts against an empty font loaded from about:blank,
+    // which Chromium refuses with a console error; a local() name that no
+    // machine has gives the same empty font without any request.
+    styles: {
+      "@font-face": { "font-family": "MathJax_Blank", src: "local('MathJax_Blank_None')" },
+    },
   },
   messageStyle: "none",
   showMathMenu: false,

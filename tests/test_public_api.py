@@ -1,0 +1,58 @@
+"""The public API is deliberate: listed in __all__, documented, with examples that run."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+
+import nnbook
+
+MODULES = sorted(
+    name for _, name, _ in pkgutil.walk_packages(nnbook.__path__, prefix="nnbook.") if ".__" not in name
+)
+
+
+def test_all_names_exist_and_are_unique():
+    assert len(nnbook.__all__) == len(set(nnbook.__all__))
+    for name in nnbook.__all__:
+        assert hasattr(nnbook, name), name
+
+
+def test_nothing_public_is_missing_from_all():
+    public = {name for name, value in vars(nnbook).items() if not name.startswith("_") and not inspect.ismodule(value)}
+    assert public - {"annotations", "import_module", "Any"} <= set(nnbook.__all__)
+
+
+@pytest.mark.parametrize("name", [n for n in nnbook.__all__ if callable(getattr(nnbook, n))])
+def test_every_public_callable_has_a_docstring_with_an_example(name):
+    doc = inspect.getdoc(getattr(nnbook, name)) or ""
+    assert doc, f"nnbook.{name} has no docstring"
+    if inspect.isclass(getattr(nnbook, name)) and name in {"TrainingDivergedError"}:
+        return
+    assert ">>>" in doc or name in {"TrainResult", "Timing", "LinearFit", "RegressionData", "forward", "backward", "predict", "loss_value", "synchronize"}, (
+        f"nnbook.{name}'s docstring has no example"
+    )
+
+
+@pytest.mark.parametrize("module_name", MODULES)
+def test_docstring_examples_run(module_name):
+    module = importlib.import_module(module_name)
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    for test in finder.find(module, module_name, extraglobs={"torch": importlib.import_module("torch")}):
+        runner.run(test)
+    results = runner.summarize(verbose=False)
+    assert results.failed == 0, f"{results.failed} docstring example(s) failed in {module_name}"
+
+
+def test_importing_nnbook_does_not_import_matplotlib():
+    import subprocess
+    import sys
+
+    code = "import sys, nnbook; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False"
