@@ -4,6 +4,7 @@
     python3 make.py serve    install everything, build the book, serve it on localhost
     python3 make.py test     install everything, run every test (package, chapters, site, browser)
     python3 make.py build    install everything, build the site into site/ (strict)
+    python3 make.py listings rewrite chapter listings of package code from src/nnbook
     python3 make.py lock     rewrite requirements/constraints.txt from the current environment
 
 Everything is installed into ./.venv from requirements/constraints.txt, which
@@ -100,6 +101,10 @@ def test(args: argparse.Namespace) -> None:
     run(python, "-m", "pytest", *args.pytest_args, env=book_env())
 
 
+def listings(args: argparse.Namespace) -> None:
+    run(ensure_environment(), ROOT / "tools" / "listings.py")
+
+
 def lock(args: argparse.Namespace) -> None:
     python = ensure_environment()
     frozen = subprocess.run([str(python), "-m", "pip", "freeze", "--exclude-editable"], capture_output=True,
@@ -120,6 +125,7 @@ def main() -> None:
     p_serve.set_defaults(func=serve)
     commands.add_parser("build", help="build the site into site/ with --strict").set_defaults(func=build)
     commands.add_parser("test", help="run every test; further arguments go to pytest").set_defaults(func=test)
+    commands.add_parser("listings", help="rewrite chapter listings from src/nnbook").set_defaults(func=listings)
     commands.add_parser("lock", help="re-pin requirements/constraints.txt").set_defaults(func=lock)
     args, extra = parser.parse_known_args()
     if extra and args.command != "test":
