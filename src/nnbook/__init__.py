@@ -34,7 +34,7 @@ from .device import (
 from .metrics import mse, sse
 from .models import TwoLayerNet, count_parameters
 from .network import dense, neuron, two_layer_forward
-from .tensors import describe, shares_storage
+from .tensors import broadcast_shape, describe, explain_broadcast, shares_storage
 from .trainers import (
     TRAINERS,
     TrainingDivergedError,
@@ -100,7 +100,9 @@ __all__ = [
     "mse",
     "sse",
     # tensors
+    "broadcast_shape",
     "describe",
+    "explain_broadcast",
     "shares_storage",
     # devices and timing
     "DEVICE_ENV_VAR",

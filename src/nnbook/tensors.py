@@ -1,12 +1,14 @@
-"""Make the invisible parts of a tensor visible: strides, storage, contiguity."""
+"""Make the invisible parts of a tensor visible: strides, storage, contiguity, broadcasting."""
 
 from __future__ import annotations
+
+from typing import Sequence
 
 import torch
 
 from . import _checks
 
-__all__ = ["describe", "shares_storage"]
+__all__ = ["describe", "shares_storage", "broadcast_shape", "explain_broadcast"]
 
 
 def describe(t: torch.Tensor, *, address: bool = False) -> str:
@@ -53,3 +55,71 @@ def shares_storage(a: torch.Tensor, b: torch.Tensor) -> bool:
     if sa.nbytes() == 0 or sb.nbytes() == 0 or a.device != b.device:
         return False
     return sa.data_ptr() == sb.data_ptr()
+
+
+def _as_shape(shape: object, name: str) -> tuple[int, ...]:
+    if isinstance(shape, torch.Tensor):
+        return tuple(shape.shape)
+    if isinstance(shape, (torch.Size, tuple, list)) and all(
+        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
+    ):
+        return tuple(shape)
+    raise TypeError(f"{name} must be a shape (a tuple of integers >= 0) or a tensor, got {shape!r}")
+
+
+def broadcast_shape(*shapes: Sequence[int] | torch.Tensor) -> tuple[int, ...]:
+    """The shape that broadcasting gives ``shapes``, by the three rules, or a ``ValueError``.
+
+    1. Line the shapes up from the right.
+    2. A missing leading dimension counts as size 1.
+    3. In each position the sizes must be equal, or one of them 1; a size 1 is
+       stretched to match the other.
+
+    Example:
+        >>> broadcast_shape((8, 1, 6, 1), (7, 1, 5))
+        (8, 7, 6, 5)
+        >>> broadcast_shape((3, 5), (2,))
+        Traceback (most recent call last):
+        ...
+        ValueError: shapes (3, 5) and (2,) do not broadcast: in the last dimension the sizes are 5 and 2, and neither is 1
+    """
+    if not shapes:
+        raise TypeError("broadcast_shape needs at least one shape")
+    dims = [_as_shape(shape, f"shape {i + 1}") for i, shape in enumerate(shapes)]
+    ndim = max(len(d) for d in dims)
+    padded = [(1,) * (ndim - len(d)) + d for d in dims]  # rule 2: missing leading sizes are 1
+    result = []
+    for axis in range(ndim):  # rule 1: the padding aligned the shapes from the right
+        sizes = {p[axis] for p in padded} - {1}
+        if len(sizes) > 1:  # rule 3
+            from_right = ndim - axis
+            where = "the last dimension" if from_right == 1 else f"dimension {from_right} from the right"
+            listed = " and ".join(str(tuple(d)) for d in dims)
+            shown = " and ".join(str(p[axis]) for p in padded)
+            raise ValueError(f"shapes {listed} do not broadcast: in {where} the sizes are {shown}, and neither is 1")
+        result.append(sizes.pop() if sizes else 1)
+    return tuple(result)
+
+
+def explain_broadcast(*shapes: Sequence[int] | torch.Tensor) -> str:
+    """The shapes right-aligned, padded with 1s, and the broadcast result, as a small table.
+
+    Example:
+        >>> print(explain_broadcast((8, 1, 6, 1), (7, 1, 5)))
+        shape 1:    8  1  6  1
+        shape 2:       7  1  5
+        padded 2:   1  7  1  5
+        result:     8  7  6  5
+    """
+    dims = [_as_shape(shape, f"shape {i + 1}") for i, shape in enumerate(shapes)]
+    result = broadcast_shape(*dims)
+    width = len(result)
+
+    def row(label: str, values: Sequence[object]) -> str:
+        cells = [""] * (width - len(values)) + [str(v) for v in values]
+        return f"{label:10s}" + "".join(f"{c:>3s}" for c in cells)
+
+    lines = [row(f"shape {i + 1}:", d) for i, d in enumerate(dims)]
+    lines += [row(f"padded {i + 1}:", (1,) * (width - len(d)) + d) for i, d in enumerate(dims) if len(d) < width]
+    lines.append(row("result:", result))
+    return "\n".join(lines)
