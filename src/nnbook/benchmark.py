@@ -1,0 +1,233 @@
+"""Measure what each level of convenience costs, against loops written by hand.
+
+Used by chapter 7 (small sizes, at build time) and by
+``benchmarks/trainer_cost.py`` (the full grid). Timings are medians of
+repeated runs, taken side by side in one process, so ratios between them are
+meaningful even on a busy machine where absolute times are not.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import nn
+
+from . import _checks
+from .backprop import init_params
+from .data import simulate_regression
+from .device import resolve_device, time_call
+from .trainers import TRAINERS
+from .trainers.module import build_mlp
+
+__all__ = ["LevelTiming", "time_levels", "hand_written_loops", "import_time_ratio"]
+
+#: Loss and learning rate of each level, as in chapters 3 to 6.
+LEVEL_SETTINGS = {
+    "scratch": {"loss": "sse", "lr": 1e-4},
+    "autograd": {"loss": "mse", "lr": 1e-2},
+    "module": {"loss": "sse", "lr": 1e-4},
+    "optim": {"loss": "mse", "lr": 1e-3},
+}
+
+
+def _settings_for(level: str, n: int, d_hidden: int) -> dict:
+    """The chapter's loss and learning rate, with the rate scaled down for bigger problems.
+
+    A summed loss grows with ``n`` and the gradients with ``d_hidden``; the
+    book's rates would make large runs diverge. Speed does not depend on the rate.
+    """
+    settings = dict(LEVEL_SETTINGS[level])
+    if level != "optim":
+        settings["lr"] *= min(1.0, 100 / n if settings["loss"] == "sse" else 1.0) * min(1.0, 32 / d_hidden)
+    return settings
+
+
+def _hand_scratch(x, y, d_hidden, epochs, lr, seed):
+    p = init_params(x.shape[1], d_hidden, y.shape[1], seed=seed, dtype=x.dtype, device=x.device)
+    w1, b1, w2, b2 = p["w1"], p["b1"], p["w2"], p["b2"]
+    losses = []
+    for _ in range(epochs):
+        h = x.mm(w1) + b1
+        h_relu = h.clamp(min=0)
+        y_pred = h_relu.mm(w2) + b2
+        losses.append((y_pred - y).pow(2).sum().item())
+        grad_y_pred = 2.0 * (y_pred - y)
+        grad_w2 = h_relu.t().mm(grad_y_pred)
+        grad_b2 = grad_y_pred.sum(dim=0, keepdim=True)
+        grad_h_relu = grad_y_pred.mm(w2.t())
+        grad_h = grad_h_relu.clone()
+        grad_h[h < 0] = 0
+        grad_w1 = x.t().mm(grad_h)
+        grad_b1 = grad_h.sum(dim=0, keepdim=True)
+        w1 -= lr * grad_w1
+        b1 -= lr * grad_b1
+        w2 -= lr * grad_w2
+        b2 -= lr * grad_b2
+    return losses
+
+
+def _hand_autograd(x, y, d_hidden, epochs, lr, seed):
+    params = [p.requires_grad_(True) for p in init_params(x.shape[1], d_hidden, y.shape[1], seed=seed,
+                                                         dtype=x.dtype, device=x.device).values()]
+    w1, b1, w2, b2 = params
+    losses = []
+    for _ in range(epochs):
+        loss = ((x.mm(w1) + b1).clamp(min=0).mm(w2) + b2 - y).pow(2).mean()
+        losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+                p.grad.zero_()
+    return losses
+
+
+def _seeded_mlp(x, y, d_hidden, seed):
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build_mlp(x.shape[1], d_hidden, y.shape[1]).to(x.device, x.dtype)
+
+
+def _hand_module(x, y, d_hidden, epochs, lr, seed):
+    model = _seeded_mlp(x, y, d_hidden, seed)
+    losses = []
+    for _ in range(epochs):
+        loss = (model(x) - y).pow(2).sum()
+        losses.append(loss.item())
+        model.zero_grad()
+        loss.backward()
+        with torch.no_grad():
+            for p in model.parameters():
+                p -= lr * p.grad
+    return losses
+
+
+def _hand_optim(x, y, d_hidden, epochs, lr, seed):
+    model = _seeded_mlp(x, y, d_hidden, seed)
+    loss_fn = nn.MSELoss()
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        loss = loss_fn(model(x), y)
+        losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+
+
+#: The same four algorithms as ``nnbook.TRAINERS``, written as bare loops the
+#: way chapters 3 to 6 write them: no argument checks, no logging, no result
+#: object. The yardstick for the trainers' overhead.
+hand_written_loops: dict[str, Callable[..., list[float]]] = {
+    "scratch": _hand_scratch,
+    "autograd": _hand_autograd,
+    "module": _hand_module,
+    "optim": _hand_optim,
+}
+
+
+@dataclass(frozen=True)
+class LevelTiming:
+    """Seconds per epoch of one trainer level and of its hand-written loop, at one problem size."""
+
+    level: str
+    n: int
+    d_hidden: int
+    device: str
+    trainer_seconds_per_epoch: float
+    hand_seconds_per_epoch: float
+
+    @property
+    def ratio(self) -> float:
+        """Trainer time over hand-written time: 1.0 means the trainer adds nothing."""
+        return self.trainer_seconds_per_epoch / self.hand_seconds_per_epoch
+
+
+def time_levels(
+    sizes: list[tuple[int, int]] | None = None,
+    *,
+    levels: list[str] | None = None,
+    epochs: int = 50,
+    repeat: int = 5,
+    device: str | torch.device = "cpu",
+    threads: int | None = None,
+) -> list[LevelTiming]:
+    """Time every trainer level and its hand-written loop at each ``(n, d_hidden)`` size.
+
+    Each measurement is the fastest of ``repeat`` runs of ``epochs`` epochs,
+    after a warm-up run; the trainer and the hand-written loop alternate so
+    that both see the same machine load. The fastest run is the one least
+    disturbed by other work on the machine, which makes it the steadiest
+    estimate of the code's own cost. ``threads`` sets torch's CPU threads for
+    the measurement (and restores them after); one thread gives the steadiest
+    ratios on a shared machine.
+
+    Example:
+        >>> timings = time_levels([(100, 32)], levels=["scratch"], epochs=5, repeat=2)
+        >>> timings[0].level, timings[0].n, timings[0].d_hidden
+        ('scratch', 100, 32)
+    """
+    sizes = [(100, 32)] if sizes is None else sizes
+    levels = list(TRAINERS) if levels is None else [_checks.choice(lv, "levels", tuple(TRAINERS)) for lv in levels]
+    epochs = _checks.positive_int(epochs, "epochs")
+    repeat = _checks.positive_int(repeat, "repeat")
+    dev = resolve_device(device)
+    previous_threads = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(_checks.positive_int(threads, "threads"))
+    try:
+        return _time_levels(sizes, levels, epochs, repeat, dev)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _time_levels(sizes, levels, epochs, repeat, dev) -> list[LevelTiming]:
+    results = []
+    for n, d_hidden in sizes:
+        x, y = simulate_regression(n=_checks.positive_int(n, "n"), seed=0)
+        x, y = x.to(dev), y.to(dev)
+        for level in levels:
+            kw = _settings_for(level, n, d_hidden)
+            trainer = TRAINERS[level]
+            hand = hand_written_loops[level]
+
+            def run_trainer():
+                trainer(x, y, d_hidden=d_hidden, epochs=epochs, seed=0, log_every=0, **kw)
+
+            def run_hand():
+                hand(x, y, d_hidden, epochs, kw["lr"], 0)
+
+            run_trainer(), run_hand()  # warm-up
+            trainer_times, hand_times = [], []
+            for _ in range(repeat):  # alternate, so both see the same load
+                trainer_times.append(time_call(run_trainer, device=dev, warmup=0, repeat=1).best)
+                hand_times.append(time_call(run_hand, device=dev, warmup=0, repeat=1).best)
+            results.append(LevelTiming(level, n, d_hidden, str(dev), min(trainer_times) / epochs, min(hand_times) / epochs))
+    return results
+
+
+def import_time_ratio(repeat: int = 7) -> tuple[float, float, float]:
+    """Median wall time of ``import nnbook`` and of ``import torch`` in fresh interpreters, and their ratio.
+
+    Returns ``(nnbook_seconds, torch_seconds, ratio)``. The two imports
+    alternate, so both see the same disk cache and machine load.
+    """
+    repeat = _checks.positive_int(repeat, "repeat")
+    code = "import time; t = time.perf_counter(); import {}; print(time.perf_counter() - t)"
+
+    def measure(module: str) -> float:
+        out = subprocess.run([sys.executable, "-c", code.format(module)], capture_output=True, text=True, check=True)
+        return float(out.stdout.strip())
+
+    measure("torch")  # warm the disk cache
+    ours, theirs = [], []
+    for _ in range(repeat):
+        ours.append(measure("nnbook"))
+        theirs.append(measure("torch"))
+    a, b = sorted(ours)[len(ours) // 2], sorted(theirs)[len(theirs) // 2]
+    return a, b, a / b
