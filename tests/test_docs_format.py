@@ -18,7 +18,8 @@ def markdown_files():
 
 
 def chapters():
-    return sorted((DOCS / "chapters").glob("*.md"))
+    """Every notebook page: the chapters and any other page with a python kernelspec."""
+    return [p for p in markdown_files() if p.read_text(encoding="utf-8").startswith("---\njupyter:")]
 
 
 def fences(path: Path):
@@ -37,7 +38,12 @@ def fences(path: Path):
 
 
 def test_there_are_chapters():
-    assert chapters(), "no chapter found under docs/chapters"
+    assert len([p for p in chapters() if p.parent.name == "chapters"]) == 7
+
+
+def test_every_chapter_is_a_notebook_page():
+    for path in sorted((DOCS / "chapters").glob("*.md")):
+        assert path in chapters(), f"{path.name} lacks the jupytext front matter"
 
 
 @pytest.mark.parametrize("path", markdown_files(), ids=lambda p: str(p.relative_to(DOCS)))
@@ -89,3 +95,11 @@ def test_chapter_has_one_title(path):
     body = re.sub(r"```.*?```", "", text, flags=re.S)
     titles = re.findall(r"^# .+$", body, flags=re.M)
     assert len(titles) == 1, f"{path.name}: one '# ' title expected, found {titles}"
+
+
+@pytest.mark.parametrize("path", chapters(), ids=lambda p: p.name)
+def test_notebook_headings_have_no_code(path):
+    """mkdocs-jupyter's table of contents drops code from a heading's anchor; nbconvert keeps it, so links break."""
+    body = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)
+    bad = [h for h in re.findall(r"^#{1,6} .+$", body, flags=re.M) if "`" in h]
+    assert bad == [], f"{path.name}: write these headings without backticks: {bad}"

@@ -11,11 +11,11 @@ import pytest
 from site_helpers import ROOT, build, chapter, small_project
 
 pytestmark = pytest.mark.slow
-CHAPTERS = sorted((ROOT / "docs" / "chapters").glob("*.md"))
+NOTEBOOK_PAGES = [p for p in sorted((ROOT / "docs").rglob("*.md")) if p.read_text().startswith("---\njupyter:")]
 
 
 def chapter_html(site: Path, source: Path) -> str:
-    return (site / "chapters" / source.stem / "index.html").read_text(encoding="utf-8")
+    return (site / source.parent.name / source.stem / "index.html").read_text(encoding="utf-8")
 
 
 def test_strict_build_has_no_warnings(site):
@@ -32,7 +32,7 @@ def shows_something(code: str) -> bool:
     return ends_with_value or "print(" in code or "plt.show()" in code
 
 
-@pytest.mark.parametrize("source", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("source", NOTEBOOK_PAGES, ids=lambda p: p.stem)
 def test_every_code_cell_has_its_output(site, source):
     import jupytext
 
@@ -50,7 +50,7 @@ def test_every_code_cell_has_its_output(site, source):
         assert "jp-RenderedImage" in html, f"{source.name} shows no figure"
 
 
-@pytest.mark.parametrize("source", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("source", NOTEBOOK_PAGES, ids=lambda p: p.stem)
 def test_no_prompts_and_math_present(site, source):
     html = chapter_html(site, source)
     assert "In&nbsp;[" not in html and "In [" not in html
@@ -96,3 +96,45 @@ def test_changing_the_package_changes_the_page(tmp_path):
     second = build(config, tmp_path / "site", extra_pythonpath=src)
     assert second.returncode == 0, second.stdout + second.stderr
     assert "answer Changed" in page.read_text()
+
+
+def test_internal_links_and_anchors_resolve(site):
+    """Every relative link on every page points at a page that exists, and at an anchor on it that exists."""
+    from html.parser import HTMLParser
+    from urllib.parse import unquote, urldefrag, urljoin, urlparse
+
+    class Collect(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.links, self.ids = [], set()
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if "id" in attrs:
+                self.ids.add(attrs["id"])
+            if tag == "a" and attrs.get("href"):
+                self.links.append(attrs["href"])
+
+    pages = {}
+    for page in site.rglob("*.html"):
+        parser = Collect()
+        parser.feed(page.read_text(encoding="utf-8"))
+        pages["/" + page.relative_to(site).as_posix()] = parser
+    broken = []
+    for url, parser in pages.items():
+        if url == "/404.html":  # served for any missing path, so its links are absolute to the deployed site
+            continue
+        for href in parser.links:
+            if urlparse(href).scheme or href.startswith(("mailto:", "//")):
+                continue
+            target, anchor = urldefrag(urljoin(url, href))
+            target = unquote(target)
+            if target.endswith("/"):
+                target += "index.html"
+            if target not in pages:
+                if not (site / target.lstrip("/")).exists():
+                    broken.append(f"{url}: {href}")
+                continue
+            if anchor and anchor not in pages[target].ids:
+                broken.append(f"{url}: {href} (no anchor #{anchor})")
+    assert broken == [], "\n".join(broken)

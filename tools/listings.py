@@ -52,9 +52,12 @@ def source_without_docstring(dotted: str) -> str:
 def listings(text: str):
     """Yield (name, start, end) for each marked fence; lines[start:end] is the fence body."""
     lines = text.splitlines()
+    in_example = False  # markers inside a ~~~ block are examples of the syntax (docs/contributing.md)
     for i, line in enumerate(lines):
+        if line.startswith("~~~"):
+            in_example = not in_example
         m = MARKER.match(line.strip())
-        if not m:
+        if not m or in_example:
             continue
         j = i + 1
         while j < len(lines) and not lines[j].startswith("```"):

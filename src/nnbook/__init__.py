@@ -4,7 +4,7 @@ Everything listed in ``__all__`` is public and documented in the book's API
 reference. Plotting needs matplotlib (``pip install "nnbook[plot]"``) and is
 imported only when used.
 
-Example:
+Examples:
     >>> import nnbook
     >>> x, y = nnbook.simulate_regression(n=100, seed=0)
     >>> result = nnbook.train_optim(x, y, epochs=20, log_every=0)

@@ -20,7 +20,7 @@ __all__ = ["sigmoid", "tanh", "relu", "gelu", "ACTIVATIONS"]
 def sigmoid(z: torch.Tensor) -> torch.Tensor:
     r"""Logistic sigmoid, $\sigma(z) = 1 / (1 + e^{-z})$, squashing into (0, 1).
 
-    Example:
+    Examples:
         >>> import torch
         >>> sigmoid(torch.tensor([-1.0, 0.0, 1.5]))
         tensor([0.2689, 0.5000, 0.8176])
@@ -37,7 +37,7 @@ def tanh(z: torch.Tensor) -> torch.Tensor:
     $(e^{z} - e^{-z}) / (e^{z} + e^{-z})$ but never divides infinity by
     infinity for large $|z|$.
 
-    Example:
+    Examples:
         >>> import torch
         >>> tanh(torch.tensor([-1.0, 0.0, 1.5]))
         tensor([-0.7616,  0.0000,  0.9051])
@@ -49,7 +49,7 @@ def tanh(z: torch.Tensor) -> torch.Tensor:
 def relu(z: torch.Tensor) -> torch.Tensor:
     r"""Rectified linear unit, $\max(0, z)$: negatives become zero.
 
-    Example:
+    Examples:
         >>> import torch
         >>> relu(torch.tensor([-1.0, 0.0, 1.5]))
         tensor([0.0000, 0.0000, 1.5000])
@@ -64,7 +64,7 @@ def gelu(z: torch.Tensor) -> torch.Tensor:
     $\Phi$ is the standard normal CDF: GELU weighs each input by how likely a
     standard normal value is to lie below it, a smooth cousin of ReLU.
 
-    Example:
+    Examples:
         >>> import torch
         >>> gelu(torch.tensor([-1.0, 0.0, 1.5]))
         tensor([-0.1587,  0.0000,  1.3998])

@@ -45,7 +45,7 @@ def init_params(
     Weights differ per connection, so ``w1`` has one entry per (input, hidden
     unit) pair; biases belong to units, so ``b1`` has one entry per hidden unit.
 
-    Example:
+    Examples:
         >>> params = init_params(3, 32, 1, seed=0)
         >>> {name: tuple(p.shape) for name, p in params.items()}
         {'w1': (3, 32), 'b1': (1, 32), 'w2': (32, 1), 'b2': (1, 1)}
@@ -78,7 +78,7 @@ def forward(x: torch.Tensor, params: dict[str, torch.Tensor]) -> Activations:
 
 
 def predict(x: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Only the output of :func:`forward`, shape ``(n, d_out)``."""
+    """Only the output of `forward`, shape ``(n, d_out)``."""
     return forward(x, params).y_pred
 
 

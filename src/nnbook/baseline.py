@@ -30,7 +30,7 @@ class LinearFit:
 def fit_least_squares(x: torch.Tensor, y: torch.Tensor) -> LinearFit:
     r"""Fit $y \approx x\beta + \beta_0$ by least squares, in float64 (R's ``lm(y ~ x)``).
 
-    Example:
+    Examples:
         >>> import torch
         >>> x = torch.tensor([[0.0], [1.0], [2.0]])
         >>> y = torch.tensor([[1.0], [3.0], [5.0]])

@@ -167,7 +167,7 @@ def time_levels(
     the measurement (and restores them after); one thread gives the steadiest
     ratios on a shared machine.
 
-    Example:
+    Examples:
         >>> timings = time_levels([(100, 32)], levels=["scratch"], epochs=5, repeat=2)
         >>> timings[0].level, timings[0].n, timings[0].d_hidden
         ('scratch', 100, 32)

@@ -51,7 +51,7 @@ def simulate_regression(
         ``RegressionData(x, y)`` with ``x`` of shape ``(n, d_in)`` and ``y`` of
         shape ``(n, 1)``.
 
-    Example:
+    Examples:
         >>> x, y = simulate_regression(n=100, seed=0)
         >>> x.shape, y.shape
         (torch.Size([100, 3]), torch.Size([100, 1]))

@@ -22,7 +22,7 @@ __all__ = [
     "time_call",
 ]
 
-#: Environment variable that overrides :func:`best_device`, e.g. ``NNBOOK_DEVICE=cpu``.
+#: Environment variable that overrides `best_device`, e.g. ``NNBOOK_DEVICE=cpu``.
 DEVICE_ENV_VAR = "NNBOOK_DEVICE"
 
 
@@ -34,7 +34,7 @@ def _mps_available() -> bool:
 def available_devices() -> list[torch.device]:
     """Every device torch can use here: each CUDA GPU, Apple's MPS, and the CPU.
 
-    Example:
+    Examples:
         >>> torch.device("cpu") in available_devices()
         True
     """
@@ -51,7 +51,7 @@ def resolve_device(device: str | torch.device) -> torch.device:
     Raises ``ValueError`` naming the devices that do exist when the requested
     one does not, instead of failing later inside torch.
 
-    Example:
+    Examples:
         >>> resolve_device("cpu")
         device(type='cpu')
     """
@@ -78,7 +78,7 @@ def resolve_device(device: str | torch.device) -> torch.device:
 def best_device(device: str | torch.device | None = None) -> torch.device:
     """The device to use: ``device`` if given, else ``$NNBOOK_DEVICE``, else CUDA, MPS, CPU in that order.
 
-    Example:
+    Examples:
         >>> best_device("cpu")
         device(type='cpu')
     """
@@ -95,7 +95,7 @@ def to_device(obj: Any, device: str | torch.device) -> Any:
     returned as new tensors; named tuples keep their type; anything else is
     returned unchanged.
 
-    Example:
+    Examples:
         >>> import torch
         >>> batch = {"x": torch.ones(2, 3), "sizes": (torch.zeros(1), 7)}
         >>> moved = to_device(batch, "cpu")
@@ -171,7 +171,7 @@ def time_call(
     Warm-up runs absorb one-off costs (memory allocation, kernel selection,
     CUDA context start-up) that would otherwise land in the first measurement.
 
-    Example:
+    Examples:
         >>> import torch
         >>> a = torch.randn(64, 64)
         >>> timing = time_call(lambda: a @ a, repeat=3)

@@ -20,7 +20,7 @@ def _pair(y: torch.Tensor, y_pred: torch.Tensor) -> tuple[torch.Tensor, torch.Te
 def sse(y: torch.Tensor, y_pred: torch.Tensor) -> float:
     r"""Sum of squared errors, $\sum_i (y_i - \hat y_i)^2$, computed in float64.
 
-    Example:
+    Examples:
         >>> import torch
         >>> sse(torch.tensor([1.0, 2.0]), torch.tensor([1.5, 1.0]))
         1.25
@@ -32,7 +32,7 @@ def sse(y: torch.Tensor, y_pred: torch.Tensor) -> float:
 def mse(y: torch.Tensor, y_pred: torch.Tensor) -> float:
     r"""Mean squared error, $\frac{1}{n}\sum_i (y_i - \hat y_i)^2$, computed in float64.
 
-    Example:
+    Examples:
         >>> import torch
         >>> mse(torch.tensor([1.0, 2.0]), torch.tensor([1.5, 1.0]))
         0.625

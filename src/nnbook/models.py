@@ -18,7 +18,7 @@ class TwoLayerNet(nn.Module):
     to ``d_out`` outputs. A 3-4-2 network has 3*4 + 4 = 16 parameters in its
     first layer and 4*2 + 2 = 10 in its second.
 
-    Example:
+    Examples:
         >>> import torch
         >>> model = TwoLayerNet(d_in=3, d_hidden=4, d_out=2)
         >>> count_parameters(model)
@@ -47,7 +47,7 @@ class TwoLayerNet(nn.Module):
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable numbers in ``model``.
 
-    Example:
+    Examples:
         >>> from torch import nn
         >>> count_parameters(nn.Linear(3, 1))  # 3 weights + 1 bias
         4

@@ -2,8 +2,8 @@
 
 Weights follow the layout of ``torch.nn.Linear``: a layer from ``d_in`` to
 ``d_out`` units holds ``weight`` of shape ``(d_out, d_in)`` and ``bias`` of
-shape ``(d_out,)``. So the parameters of :class:`nnbook.TwoLayerNet` can be
-passed straight to :func:`two_layer_forward`.
+shape ``(d_out,)``. So the parameters of `nnbook.TwoLayerNet` can be
+passed straight to `two_layer_forward`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def neuron(x: torch.Tensor, w: torch.Tensor, b: float | torch.Tensor, activation
         b: the bias, a number or a tensor holding one number.
         activation: applied to ``z``; ``None`` returns ``z`` itself.
 
-    Example:
+    Examples:
         >>> import torch
         >>> x = torch.tensor([1.5, 2.0, -1.0])
         >>> w = torch.tensor([0.3, -0.4, 0.2])
@@ -57,7 +57,7 @@ def dense(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, activation:
         bias: shape ``(d_out,)``.
         activation: applied element-wise; ``None`` keeps the layer linear.
 
-    Example:
+    Examples:
         >>> import torch
         >>> weight = torch.tensor([[1.0, 0.0], [0.0, -1.0], [1.0, 1.0]])  # (3, 2)
         >>> dense(torch.tensor([2.0, 3.0]), weight, torch.zeros(3))
@@ -93,7 +93,7 @@ def two_layer_forward(
     ``b1`` is ``(d_hidden,)``, ``w2`` is ``(d_out, d_hidden)``, ``b2`` is
     ``(d_out,)``. The result is ``(d_out,)`` or ``(n, d_out)``.
 
-    Example:
+    Examples:
         >>> import torch
         >>> from nnbook import TwoLayerNet
         >>> _ = torch.manual_seed(0)

@@ -24,7 +24,7 @@ def _axes(ax):
 def plot_activations(ax=None, *, lo: float = -5.0, hi: float = 5.0, steps: int = 200):
     """Draw sigmoid, tanh, ReLU and GELU over ``[lo, hi]``; returns the ``Axes``.
 
-    Example:
+    Examples:
         >>> ax = plot_activations()
         >>> [line.get_label() for line in ax.get_lines()][:4]
         ['sigmoid', 'tanh', 'ReLU', 'GELU']
@@ -58,7 +58,7 @@ def plot_losses(
 ):
     """Draw one loss curve per entry of ``losses`` (name -> per-epoch losses); returns the ``Axes``.
 
-    Example:
+    Examples:
         >>> ax = plot_losses({"scratch": [3.0, 2.0, 1.5]})
         >>> ax.get_xlabel()
         'epoch'
@@ -84,7 +84,7 @@ def plot_observed_vs_predicted(y: torch.Tensor, y_pred: torch.Tensor, ax=None, *
     Points on the line are perfect predictions; the vertical distance to it is
     the error.
 
-    Example:
+    Examples:
         >>> import torch
         >>> y = torch.tensor([[0.0], [1.0], [2.0]])
         >>> ax = plot_observed_vs_predicted(y, y + 0.1, title="demo")

@@ -15,9 +15,9 @@ def describe(t: torch.Tensor, *, address: bool = False) -> str:
     """One line with a tensor's shape, dtype, device, strides, storage offset and contiguity.
 
     The storage address changes from run to run, so it is shown only when
-    ``address=True``; :func:`shares_storage` compares addresses for you.
+    ``address=True``; `shares_storage` compares addresses for you.
 
-    Example:
+    Examples:
         >>> import torch
         >>> t = torch.arange(6.0).view(2, 3)
         >>> describe(t)
@@ -43,7 +43,7 @@ def shares_storage(a: torch.Tensor, b: torch.Tensor) -> bool:
     base; copies (``clone``, ``contiguous`` on a non-contiguous tensor,
     ``reshape`` when it must copy) do not. Tensors with no elements share nothing.
 
-    Example:
+    Examples:
         >>> import torch
         >>> t = torch.zeros(2, 3)
         >>> shares_storage(t, t.t()), shares_storage(t, t.t().contiguous())
@@ -75,7 +75,7 @@ def broadcast_shape(*shapes: Sequence[int] | torch.Tensor) -> tuple[int, ...]:
     3. In each position the sizes must be equal, or one of them 1; a size 1 is
        stretched to match the other.
 
-    Example:
+    Examples:
         >>> broadcast_shape((8, 1, 6, 1), (7, 1, 5))
         (8, 7, 6, 5)
         >>> broadcast_shape((3, 5), (2,))
@@ -104,7 +104,7 @@ def broadcast_shape(*shapes: Sequence[int] | torch.Tensor) -> tuple[int, ...]:
 def explain_broadcast(*shapes: Sequence[int] | torch.Tensor) -> str:
     """The shapes right-aligned, padded with 1s, and the broadcast result, as a small table.
 
-    Example:
+    Examples:
         >>> print(explain_broadcast((8, 1, 6, 1), (7, 1, 5)))
         shape 1:    8  1  6  1
         shape 2:       7  1  5

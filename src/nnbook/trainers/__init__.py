@@ -1,11 +1,11 @@
 """One trainer per level of help from torch, all with the same arguments and result.
 
-=============  ==================================================
-``scratch``    forward, backward and update written by hand
-``autograd``   forward and update by hand, gradients by autograd
-``module``     ``nn.Sequential`` model, update by hand
-``optim``      ``nn.MSELoss`` and a ``torch.optim`` optimizer
-=============  ==================================================
+| level | trainer | what is written by hand |
+| --- | --- | --- |
+| `scratch` | `train_scratch` | forward pass, backward pass, update |
+| `autograd` | `train_autograd` | forward pass, update (autograd computes the gradients) |
+| `module` | `train_module` | update (an `nn.Sequential` model does the forward pass) |
+| `optim` | `train_optim` | nothing (`nn.MSELoss` and a `torch.optim` optimizer) |
 """
 
 from ._run import TrainResult, TrainingDivergedError

@@ -23,12 +23,12 @@ def train_autograd(
 ) -> TrainResult:
     """Train the two-layer ReLU network, with ``loss.backward()`` computing the gradients.
 
-    Takes the same arguments as :func:`nnbook.train_scratch`; the defaults
+    Takes the same arguments as `nnbook.train_scratch`; the defaults
     (mean squared error, ``lr=1e-2``) are those of the book's autograd chapter.
     With the same ``seed``, ``loss`` and ``lr`` it starts from the same weights
     as ``train_scratch`` and follows the same path.
 
-    Example:
+    Examples:
         >>> from nnbook import simulate_regression
         >>> x, y = simulate_regression(n=100, seed=0)
         >>> result = train_autograd(x, y, epochs=50, log_every=0)

@@ -13,7 +13,7 @@ from ._run import EpochCallback, Run, TrainResult, seeded_module
 def build_mlp(d_in: int, d_hidden: int, d_out: int) -> nn.Sequential:
     """``Linear(d_in, d_hidden)``, ``ReLU()``, ``Linear(d_hidden, d_out)``.
 
-    Example:
+    Examples:
         >>> build_mlp(3, 32, 1)
         Sequential(
           (0): Linear(in_features=3, out_features=32, bias=True)
@@ -41,12 +41,12 @@ def train_module(
     device: str | torch.device | None = None,
     on_epoch: EpochCallback | None = None,
 ) -> TrainResult:
-    """Train :func:`build_mlp`'s network, updating each parameter under ``torch.no_grad()``.
+    """Train `build_mlp`'s network, updating each parameter under ``torch.no_grad()``.
 
-    Takes the same arguments as :func:`nnbook.train_scratch`. The layers start
+    Takes the same arguments as `nnbook.train_scratch`. The layers start
     from torch's default initialisation, drawn from ``seed``.
 
-    Example:
+    Examples:
         >>> from nnbook import simulate_regression
         >>> x, y = simulate_regression(n=100, seed=0)
         >>> result = train_module(x, y, epochs=50, log_every=0)

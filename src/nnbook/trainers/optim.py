@@ -26,13 +26,13 @@ def train_optim(
     on_epoch: EpochCallback | None = None,
     optimizer: str = "adam",
 ) -> TrainResult:
-    """Train :func:`build_mlp`'s network with ``nn.MSELoss`` and ``torch.optim``.
+    """Train `build_mlp`'s network with ``nn.MSELoss`` and ``torch.optim``.
 
-    Takes the same arguments as :func:`nnbook.train_scratch`, plus
+    Takes the same arguments as `nnbook.train_scratch`, plus
     ``optimizer``: ``"adam"`` (the default, with ``lr=1e-3`` as in R's
     ``optim_adam``) or ``"sgd"``.
 
-    Example:
+    Examples:
         >>> from nnbook import simulate_regression
         >>> x, y = simulate_regression(n=200, seed=0)
         >>> result = train_optim(x, y, epochs=50, log_every=0)

@@ -35,7 +35,7 @@ def train_scratch(
         device: where to train; ``None`` keeps ``x``'s device.
         on_epoch: called as ``on_epoch(epoch, loss)`` after each epoch.
 
-    Example:
+    Examples:
         >>> from nnbook import simulate_regression
         >>> x, y = simulate_regression(n=100, seed=0)
         >>> result = train_scratch(x, y, epochs=50, log_every=0)
