@@ -77,7 +77,6 @@ def ensure_environment() -> Path:
 def book_env() -> dict[str, str]:
     env = dict(os.environ)
     env["NO_MKDOCS_2_WARNING"] = "1"  # mkdocs-material's notice about mkdocs 2, on every build
-    env.setdefault("MPLBACKEND", "Agg")
     env["PYTHONHASHSEED"] = "0"
     return env
 

@@ -1,8 +1,8 @@
 """Key mkdocs-jupyter's build cache on everything a chapter's output depends on.
 
 The plugin keys its cache on the page file and its own options only, so after
-a change under ``src/nnbook`` (or a new torch) a rebuild would serve stale
-outputs. This hook points the plugin at a cache folder named after a hash of
+a change under ``src/nnbook``, in the hooks that set up the kernels, or of
+torch, a rebuild would serve stale outputs. This hook points the plugin at a cache folder named after a hash of
 the package's source and the versions that shape the outputs, and removes the
 folders of older keys.
 """
@@ -20,9 +20,11 @@ _VERSIONED = ("torch", "numpy", "matplotlib", "nbconvert", "mkdocs-jupyter", "ju
 
 
 def fingerprint(root: Path) -> str:
-    """Hash of the package source, the Python version and the key library versions."""
+    """Hash of the package source, the build hooks, the Python version and the key library versions."""
     digest = hashlib.sha256()
-    for path in sorted((root / "src" / "nnbook").rglob("*.py")):
+    # The hooks set the kernels' environment (hooks/kernel_env.py), so they shape outputs too.
+    sources = [*(root / "src" / "nnbook").rglob("*.py"), *(root / "hooks").glob("*.py")]
+    for path in sorted(sources):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     digest.update(sys.version.encode())

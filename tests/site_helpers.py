@@ -13,21 +13,20 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def mkdocs_env(extra_pythonpath: Path | None = None) -> dict[str, str]:
-    env = dict(os.environ)
+def mkdocs_env(extra_pythonpath: Path | None = None, **extra: str) -> dict[str, str]:
+    env = dict(os.environ, **extra)
     env["NO_MKDOCS_2_WARNING"] = "1"
-    env.setdefault("MPLBACKEND", "Agg")
     if extra_pythonpath is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(extra_pythonpath), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return env
 
 
-def build(config_file: Path, site_dir: Path, extra_pythonpath: Path | None = None) -> subprocess.CompletedProcess:
+def build(config_file: Path, site_dir: Path, extra_pythonpath: Path | None = None, **extra_env: str) -> subprocess.CompletedProcess:
     """Run ``mkdocs build --strict``; returns the finished process with its output."""
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config_file), "-d", str(site_dir)],
         cwd=config_file.parent,
-        env=mkdocs_env(extra_pythonpath),
+        env=mkdocs_env(extra_pythonpath, **extra_env),
         capture_output=True,
         text=True,
         timeout=900,
@@ -77,7 +76,15 @@ class _PythonName(str):
     pass
 
 
+def _construct_env(loader, node):
+    """``!ENV [NAME, default]``: the variable's value now, or the default."""
+    name, *default = loader.construct_sequence(node)
+    value = os.environ.get(name)
+    return yaml.safe_load(value) if value is not None else (default[0] if default else None)
+
+
 _Loader.add_multi_constructor("tag:yaml.org,2002:python/name:", _construct_python_name)
+_Loader.add_constructor("!ENV", _construct_env)
 
 
 class _Dumper(yaml.SafeDumper):

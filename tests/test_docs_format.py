@@ -103,3 +103,13 @@ def test_notebook_headings_have_no_code(path):
     body = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)
     bad = [h for h in re.findall(r"^#{1,6} .+$", body, flags=re.M) if "`" in h]
     assert bad == [], f"{path.name}: write these headings without backticks: {bad}"
+
+
+@pytest.mark.parametrize("path", chapters(), ids=lambda p: p.name)
+def test_every_figure_has_alt_text(path):
+    """A cell that shows a figure describes it in a `# alt:` comment, which becomes the image's alt text."""
+    for cell in jupytext.read(path).cells:
+        if cell.cell_type == "code" and "plt.show()" in cell.source:
+            assert re.search(r"^# alt: \S.{20,}", cell.source, flags=re.M), (
+                f"{path.name}: describe the figure in a '# alt: ...' comment in the cell that shows it"
+            )

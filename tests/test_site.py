@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,62 @@ def test_internal_links_and_anchors_resolve(site):
             if anchor and anchor not in pages[target].ids:
                 broken.append(f"{url}: {href} (no anchor #{anchor})")
     assert broken == [], "\n".join(broken)
+
+
+def test_two_builds_give_the_same_outputs(site, tmp_path):
+    """Every cell's output, figures included, is the same in a second build executed afresh
+    (cells that measure time excepted): the seeds and the pinned environment make the book reproducible."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import check_reproducible
+
+    fresh = tmp_path / "fresh"
+    done = build(ROOT / "mkdocs.yml", fresh, NNBOOK_NOTEBOOK_CACHE="false")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert check_reproducible.compare(site, fresh) == []
+
+
+@pytest.mark.parametrize("source", NOTEBOOK_PAGES, ids=lambda p: p.stem)
+def test_downloaded_notebook_runs_in_a_fresh_kernel(site, source, tmp_path):
+    import nbclient
+    import nbformat
+
+    page = site / source.parent.name / source.stem
+    assert f'href="{source.stem}.ipynb" download' in (page / "index.html").read_text()
+    notebook = nbformat.read(page / f"{source.stem}.ipynb", as_version=4)
+    assert not any(cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
+    nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert any(cell.outputs for cell in notebook.cells if cell.cell_type == "code")
+
+
+def test_archive_holds_every_notebook(site):
+    import zipfile
+
+    with zipfile.ZipFile(site / "downloads" / "nnbook-notebooks.zip") as archive:
+        names = sorted(archive.namelist())
+    assert names == sorted(f"nnbook/{p.stem}.ipynb" for p in NOTEBOOK_PAGES)
+
+
+def test_every_notebook_page_has_an_environment_stamp(site):
+    import torch
+
+    import nnbook
+
+    for source in NOTEBOOK_PAGES:
+        html = chapter_html(site, source)
+        stamp = re.search(r'<p class="nnbook-stamp">([^<]*)</p>', html)
+        assert stamp, f"{source.name} has no environment stamp"
+        assert f"torch {torch.__version__}" in stamp.group(1) and f"nnbook {nnbook.__version__}" in stamp.group(1)
+        assert re.search(r"on the device \w+.*built \d{4}-\d{2}-\d{2}", stamp.group(1))
+
+
+def test_the_reproducibility_check_notices_a_changed_output(site, tmp_path):
+    sys.path.insert(0, str(ROOT / "tools"))
+    import check_reproducible
+
+    rel = Path("chapters/02-tensors/index.html")
+    html = (site / rel).read_text()
+    for name, text in (("a", html), ("b", html.replace("tensor([1., 2.])", "tensor([1., 3.])", 1))):
+        (tmp_path / name / rel).parent.mkdir(parents=True)
+        (tmp_path / name / rel).write_text(text)
+    assert check_reproducible.compare(tmp_path / "a", tmp_path / "a") == []
+    assert check_reproducible.compare(tmp_path / "a", tmp_path / "b") == [f"{rel}: cell 1 ('import numpy as np') differs"]

@@ -91,9 +91,10 @@ class TrainResult:
         return plot_losses({self.level: self.losses}, ax=ax, log_y=log_y, ylabel=f"training loss ({self.loss})")
 
     def __repr__(self) -> str:
+        # Wall time is left out so that printing a result gives the same text on every run.
         return (
             f"TrainResult(level={self.level!r}, epochs={self.epochs}, final_loss={self.final_loss:.6g}, "
-            f"seconds={self.seconds:.3g}, device={str(self.device)!r})"
+            f"loss={self.loss!r}, device={str(self.device)!r})"
         )
 
 
