@@ -108,9 +108,8 @@ def backward(
     grad_w2 = acts.h_relu.t().mm(grad_y_pred)  # (d_hidden, d_out)
     grad_b2 = grad_y_pred.sum(dim=0, keepdim=True)  # (1, d_out): b2 was added to every row
     grad_h_relu = grad_y_pred.mm(params["w2"].t())  # (n, d_hidden)
-    # ReLU lets the gradient through where it let the input through
-    grad_h = grad_h_relu.clone()  # (n, d_hidden)
-    grad_h[acts.h < 0] = 0
+    # ReLU passes the gradient where it passed the input (h >= 0), and blocks it elsewhere
+    grad_h = grad_h_relu * (acts.h >= 0)  # (n, d_hidden)
     # Hidden layer h = x @ w1 + b1
     grad_w1 = x.t().mm(grad_h)  # (d_in, d_hidden)
     grad_b1 = grad_h.sum(dim=0, keepdim=True)  # (1, d_hidden)
