@@ -47,22 +47,23 @@ def finite(t: torch.Tensor, name: str) -> torch.Tensor:
     return t
 
 
+def int_at_least(value: object, name: str, minimum: int) -> int:
+    """Return ``value`` as an int if it is an integer >= ``minimum``, else raise."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
 def positive_int(value: object, name: str) -> int:
     """Return ``value`` as an int if it is an integer >= 1, else raise."""
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an integer >= 1, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value}")
-    return int(value)
+    return int_at_least(value, name, 1)
 
 
 def non_negative_int(value: object, name: str) -> int:
     """Return ``value`` as an int if it is an integer >= 0, else raise."""
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an integer >= 0, got {type(value).__name__} {value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value}")
-    return int(value)
+    return int_at_least(value, name, 0)
 
 
 def positive_float(value: object, name: str) -> float:
