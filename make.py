@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up, build, serve and test the book with nothing but Python and pip.
 
-    python3 make.py serve    install everything, build the book, serve it on localhost
+    python3 make.py serve    install everything, build the book, serve it on localhost (/nnbook/)
     python3 make.py test     install everything, run every test (package, chapters, site, browser)
     python3 make.py build    install everything, build the site into site/ (strict)
     python3 make.py listings rewrite chapter listings of package code from src/nnbook
@@ -18,10 +18,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import venv
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -84,7 +86,10 @@ def book_env() -> dict[str, str]:
 def serve(args: argparse.Namespace) -> None:
     python = ensure_environment()
     address = f"127.0.0.1:{args.port}"
-    print(f"building the book, then serving it at http://{address}/  (Ctrl+C stops)", flush=True)
+    # mkdocs serves the book under the path of site_url (the path it has on GitHub Pages).
+    site_url = re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.M)
+    path = urlparse(site_url.group(1)).path if site_url else "/"
+    print(f"building the book, then serving it at http://{address}{path}  (Ctrl+C stops)", flush=True)
     run(python, "-m", "mkdocs", "serve", "--dev-addr", address, "--no-livereload" if args.no_reload else "--livereload",
         env=book_env())
 

@@ -3,7 +3,7 @@
 - **Alt text for figures.** nbconvert gives every figure the alt text "No
   description has been provided for this image". A figure cell in this book
   carries a comment ``# alt: ...`` describing the figure; it becomes the
-  image's alt text.
+  image's alt text (continued on lines that start with ``#   ``).
 - **Downloads.** Each notebook page is also written as an ``.ipynb`` next to
   the page (cells without outputs, ready to run), and all of them as one zip
   archive; the page links to both.
@@ -30,7 +30,8 @@ from mkdocs.utils import get_relative_url
 ARCHIVE = "downloads/nnbook-notebooks.zip"
 NO_ALT = 'alt="No description has been provided for this image"'
 _CELL_START = re.compile(r'(?=<div class="jp-Cell jp-CodeCell)')
-_ALT_COMMENT = re.compile(r"# alt: ([^<\n]+)")
+_CODE_TEXT = re.compile(r'<div class="clipboard-copy-txt"[^>]*>(.*?)</div>', re.S)
+_ALT_COMMENT = re.compile(r"^# alt: (.+(?:\n#   .+)*)", re.M)
 _TITLE_END = re.compile(r"(<h1[^>]*>.*?</h1>)", re.S)
 
 _notebooks: dict[str, bytes] = {}
@@ -65,11 +66,11 @@ def environment_stamp() -> str:
 def add_alt_text(output: str) -> str:
     pieces = _CELL_START.split(output)
     for i, piece in enumerate(pieces):
-        if NO_ALT in piece:
-            found = _ALT_COMMENT.search(piece)
-            if found:
-                alt = html.escape(html.unescape(found.group(1)).strip(), quote=True)
-                pieces[i] = piece.replace(NO_ALT, f'alt="{alt}"')
+        code = _CODE_TEXT.search(piece)
+        found = _ALT_COMMENT.search(html.unescape(code.group(1))) if code else None
+        if NO_ALT in piece and found:
+            text = " ".join(line.lstrip("# ").strip() for line in found.group(1).splitlines())
+            pieces[i] = piece.replace(NO_ALT, f'alt="{html.escape(text, quote=True)}"')
     return "".join(pieces)
 
 

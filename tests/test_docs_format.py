@@ -110,6 +110,6 @@ def test_every_figure_has_alt_text(path):
     """A cell that shows a figure describes it in a `# alt:` comment, which becomes the image's alt text."""
     for cell in jupytext.read(path).cells:
         if cell.cell_type == "code" and "plt.show()" in cell.source:
-            assert re.search(r"^# alt: \S.{20,}", cell.source, flags=re.M), (
+            assert re.search(r"^# alt: \S.{10,}", cell.source, flags=re.M), (
                 f"{path.name}: describe the figure in a '# alt: ...' comment in the cell that shows it"
             )
