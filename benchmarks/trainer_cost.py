@@ -13,12 +13,22 @@ the hidden size to benchmarks/results/.
 Targets: every ratio within 5% of 1 (trainer <= 1.05 x hand-written) and the
 import within 1.1 x of torch's. This script reports; it does not assert: a
 shared machine's timings are too noisy for a pass/fail test.
+
+Above about 10,000 observations the tensors are megabytes each, and glibc's
+malloc hands such blocks back to the system when they are freed and maps them
+afresh (with page faults) when they are needed again. Whether that happens
+every epoch depends on the order in which a loop frees its temporaries, so two
+loops doing the same arithmetic can differ by 1.5x for a reason that has
+nothing to do with their code. `--allocator steady` reruns the script with
+glibc's mmap and trim thresholds raised, which removes that effect (and makes
+every loop faster); compare both tables.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 from dataclasses import asdict
@@ -30,6 +40,8 @@ import nnbook
 from nnbook.benchmark import import_time_ratio, time_levels
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# glibc: serve large blocks from the heap and keep freed memory, instead of mmap/munmap per tensor.
+STEADY_MALLOC = {"MALLOC_MMAP_THRESHOLD_": "4294967296", "MALLOC_TRIM_THRESHOLD_": "4294967296"}
 
 
 def main() -> int:
@@ -40,14 +52,19 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads while timing (default 1: steadiest)")
     parser.add_argument("--device", default="cpu", help="device to time on (default cpu)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the JSON and the plot")
+    parser.add_argument("--allocator", choices=["default", "steady"], default="default",
+                        help="steady: keep freed memory in the process (glibc only; see above)")
     args = parser.parse_args()
+    if args.allocator == "steady" and STEADY_MALLOC.keys() - os.environ.keys():
+        os.execve(sys.executable, [sys.executable, __file__, *sys.argv[1:]], {**os.environ, **STEADY_MALLOC})
 
     n_grid = [100, 1_000, 10_000] if args.quick else [100, 1_000, 10_000, 100_000]
     hidden_grid = [32, 128] if args.quick else [32, 128, 512]
     sizes = [(n, 32) for n in n_grid] + [(1_000, h) for h in hidden_grid if h != 32]
 
     print(f"python {platform.python_version()}, torch {torch.__version__}, nnbook {nnbook.__version__}, "
-          f"device {args.device}, {args.threads} thread(s), {args.epochs} epochs x {args.repeat} runs (fastest counts)")
+          f"device {args.device}, {args.threads} thread(s), {args.epochs} epochs x {args.repeat} runs (fastest counts), "
+          f"{args.allocator} allocator")
     timings = time_levels(sizes, epochs=args.epochs, repeat=args.repeat, device=args.device, threads=args.threads)
 
     print(f"\n{'level':9s} {'n':>7s} {'hidden':>6s} {'trainer µs/epoch':>17s} {'by hand µs/epoch':>17s} {'ratio':>6s}")
@@ -68,14 +85,16 @@ def main() -> int:
         "nnbook": nnbook.__version__,
         "device": args.device,
         "threads": args.threads,
+        "allocator": args.allocator,
         "epochs": args.epochs,
         "repeat": args.repeat,
         "timings": [asdict(t) | {"ratio": t.ratio} for t in timings],
         "import": {"nnbook_seconds": ours, "torch_seconds": theirs, "ratio": ratio},
     }
-    (args.out / "trainer_cost.json").write_text(json.dumps(record, indent=2))
-    plot(timings, args.out / "trainer_cost.png")
-    print(f"wrote {args.out / 'trainer_cost.json'} and {args.out / 'trainer_cost.png'}")
+    stem = "trainer_cost" if args.allocator == "default" else "trainer_cost_steady"
+    (args.out / f"{stem}.json").write_text(json.dumps(record, indent=2))
+    plot(timings, args.out / f"{stem}.png")
+    print(f"wrote {args.out / f'{stem}.json'} and {args.out / f'{stem}.png'}")
     return 0
 
 
