@@ -198,3 +198,12 @@ def test_the_reproducibility_check_notices_a_changed_output(site, tmp_path):
         (tmp_path / name / rel).write_text(text)
     assert check_reproducible.compare(tmp_path / "a", tmp_path / "a") == []
     assert check_reproducible.compare(tmp_path / "a", tmp_path / "b") == [f"{rel}: cell 1 ('import numpy as np') differs"]
+
+
+def test_api_reference_documents_every_public_name(site):
+    import nnbook
+
+    html = "".join(page.read_text() for page in (site / "reference").rglob("index.html"))
+    anchors = set(re.findall(r'id="(nnbook\.[\w.]+)"', html))
+    missing = [name for name in nnbook.__all__ if not any(a.endswith("." + name) for a in anchors)]
+    assert missing == []

@@ -73,5 +73,5 @@ def gelu(z: torch.Tensor) -> torch.Tensor:
     return 0.5 * z * (1.0 + torch.erf(z / math.sqrt(2.0)))
 
 
-#: The four activations by name, in the order the book introduces them.
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": tanh, "relu": relu, "gelu": gelu}
+"""The four activations by name, in the order the book introduces them."""

@@ -16,11 +16,11 @@ from . import _checks
 
 __all__ = ["Params", "Activations", "init_params", "forward", "predict", "loss_value", "backward", "LOSSES"]
 
-#: ``"sse"`` sums the squared errors, ``"mse"`` averages them.
 LOSSES = ("sse", "mse")
+"""``"sse"`` sums the squared errors, ``"mse"`` averages them."""
 
-#: Parameter dictionary with keys ``"w1"``, ``"b1"``, ``"w2"``, ``"b2"``.
 Params = dict
+"""Parameter dictionary with keys ``"w1"``, ``"b1"``, ``"w2"``, ``"b2"``."""
 
 
 class Activations(NamedTuple):

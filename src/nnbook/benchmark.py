@@ -25,13 +25,13 @@ from .trainers.module import build_mlp
 
 __all__ = ["LevelTiming", "time_levels", "hand_written_loops", "import_time_ratio"]
 
-#: Loss and learning rate of each level, as in chapters 3 to 6.
 LEVEL_SETTINGS = {
     "scratch": {"loss": "sse", "lr": 1e-4},
     "autograd": {"loss": "mse", "lr": 1e-2},
     "module": {"loss": "sse", "lr": 1e-4},
     "optim": {"loss": "mse", "lr": 1e-3},
 }
+"""Loss and learning rate of each level, as in chapters 3 to 6."""
 
 
 def _settings_for(level: str, n: int, d_hidden: int) -> dict:
@@ -118,15 +118,15 @@ def _hand_optim(x, y, d_hidden, epochs, lr, seed):
     return losses
 
 
-#: The same four algorithms as ``nnbook.TRAINERS``, written as bare loops the
-#: way chapters 3 to 6 write them: no argument checks, no logging, no result
-#: object. The yardstick for the trainers' overhead.
 hand_written_loops: dict[str, Callable[..., list[float]]] = {
     "scratch": _hand_scratch,
     "autograd": _hand_autograd,
     "module": _hand_module,
     "optim": _hand_optim,
 }
+"""The same four algorithms as ``nnbook.TRAINERS``, written as bare loops the way
+chapters 3 to 6 write them: no argument checks, no logging, no result object.
+The yardstick for the trainers' overhead."""
 
 
 @dataclass(frozen=True)

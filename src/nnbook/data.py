@@ -10,8 +10,8 @@ from . import _checks
 
 __all__ = ["RegressionData", "simulate_regression", "TRUE_COEFS"]
 
-#: The coefficients of the book's data: y = 0.2 x1 - 1.3 x2 - 0.5 x3 + noise.
 TRUE_COEFS = (0.2, -1.3, -0.5)
+"""The coefficients of the book's data: y = 0.2 x1 - 1.3 x2 - 0.5 x3 + noise."""
 
 
 class RegressionData(NamedTuple):

@@ -22,8 +22,8 @@ __all__ = [
     "time_call",
 ]
 
-#: Environment variable that overrides `best_device`, e.g. ``NNBOOK_DEVICE=cpu``.
 DEVICE_ENV_VAR = "NNBOOK_DEVICE"
+"""Environment variable that overrides `best_device`, e.g. ``NNBOOK_DEVICE=cpu``."""
 
 
 def _mps_available() -> bool:

@@ -14,13 +14,13 @@ from .module import build_mlp, train_module
 from .optim import train_optim
 from .scratch import train_scratch
 
-#: The trainers by level name, from the most hand-written to the most automatic.
 TRAINERS = {
     "scratch": train_scratch,
     "autograd": train_autograd,
     "module": train_module,
     "optim": train_optim,
 }
+"""The trainers by level name, from the most hand-written to the most automatic."""
 
 __all__ = [
     "TRAINERS",
