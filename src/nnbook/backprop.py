@@ -14,13 +14,10 @@ import torch
 
 from . import _checks
 
-__all__ = ["Params", "Activations", "init_params", "forward", "predict", "loss_value", "backward", "LOSSES"]
+__all__ = ["Activations", "init_params", "forward", "predict", "loss_value", "backward", "LOSSES"]
 
 LOSSES = ("sse", "mse")
 """``"sse"`` sums the squared errors, ``"mse"`` averages them."""
-
-Params = dict
-"""Parameter dictionary with keys ``"w1"``, ``"b1"``, ``"w2"``, ``"b2"``."""
 
 
 class Activations(NamedTuple):

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from .. import _checks
+from ..backprop import LOSSES
 from ..device import resolve_device, synchronize
 
 EpochCallback = Callable[[int, float], None]
@@ -121,7 +122,7 @@ class Run:
         self.d_hidden = _checks.positive_int(d_hidden, "d_hidden")
         self.epochs = _checks.positive_int(epochs, "epochs")
         self.lr = _checks.positive_float(lr, "lr")
-        self.loss = _checks.choice(loss, "loss", ("sse", "mse"))
+        self.loss = _checks.choice(loss, "loss", LOSSES)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise TypeError(f"seed must be an integer or None, got {type(seed).__name__} {seed!r}")
         self.seed = seed
