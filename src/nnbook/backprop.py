@@ -21,7 +21,13 @@ LOSSES = ("sse", "mse")
 
 
 class Activations(NamedTuple):
-    """What the forward pass computes, kept for the backward pass."""
+    """What the forward pass computes, kept for the backward pass.
+
+    Examples:
+        >>> acts = forward(torch.ones(4, 3), init_params(3, 5, 1, seed=0))
+        >>> [tuple(t.shape) for t in acts]
+        [(4, 5), (4, 5), (4, 1)]
+    """
 
     h: torch.Tensor  # (n, d_hidden) pre-activation of the hidden layer
     h_relu: torch.Tensor  # (n, d_hidden) hidden activation
@@ -67,7 +73,16 @@ def init_params(
 
 
 def forward(x: torch.Tensor, params: dict[str, torch.Tensor]) -> Activations:
-    """Run the network on ``x`` of shape ``(n, d_in)``, keeping what backward needs."""
+    """Run the network on ``x`` of shape ``(n, d_in)``, keeping what backward needs.
+
+    Examples:
+        >>> params = init_params(3, 32, 1, seed=0)
+        >>> acts = forward(torch.randn(100, 3), params)
+        >>> acts.h.shape, acts.y_pred.shape
+        (torch.Size([100, 32]), torch.Size([100, 1]))
+        >>> bool((acts.h_relu >= 0).all())
+        True
+    """
     h = x.mm(params["w1"]) + params["b1"]  # (n, d_hidden)
     h_relu = h.clamp(min=0)  # (n, d_hidden): ReLU
     y_pred = h_relu.mm(params["w2"]) + params["b2"]  # (n, d_out)
@@ -75,12 +90,24 @@ def forward(x: torch.Tensor, params: dict[str, torch.Tensor]) -> Activations:
 
 
 def predict(x: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Only the output of `forward`, shape ``(n, d_out)``."""
+    """Only the output of `forward`, shape ``(n, d_out)``.
+
+    Examples:
+        >>> predict(torch.zeros(2, 3), init_params(3, 4, 1, seed=0))  # zero input, zero biases
+        tensor([[0.],
+                [0.]])
+    """
     return forward(x, params).y_pred
 
 
 def loss_value(y_pred: torch.Tensor, y: torch.Tensor, loss: str = "sse") -> torch.Tensor:
-    """Sum (``"sse"``) or mean (``"mse"``) of the squared errors, a 0-d tensor."""
+    """Sum (``"sse"``) or mean (``"mse"``) of the squared errors, a 0-d tensor.
+
+    Examples:
+        >>> y, y_pred = torch.tensor([[1.0], [2.0]]), torch.tensor([[0.0], [4.0]])
+        >>> loss_value(y_pred, y), loss_value(y_pred, y, "mse")
+        (tensor(5.), tensor(2.5000))
+    """
     squared = (y_pred - y).pow(2)
     return squared.sum() if loss == "sse" else squared.mean()
 
@@ -96,6 +123,17 @@ def backward(
 
     Each gradient has the shape of the tensor it belongs to. The tests check
     every one against autograd in float64.
+
+    Examples:
+        >>> x, y = torch.randn(10, 3, dtype=torch.float64), torch.randn(10, 1, dtype=torch.float64)
+        >>> params = init_params(3, 8, 1, seed=0, dtype=torch.float64)
+        >>> grads = backward(x, y, params, forward(x, params))
+        >>> {name: tuple(g.shape) for name, g in grads.items()}
+        {'w1': (3, 8), 'b1': (1, 8), 'w2': (8, 1), 'b2': (1, 1)}
+        >>> leaves = {k: p.clone().requires_grad_(True) for k, p in params.items()}
+        >>> loss_value(predict(x, leaves), y).backward()
+        >>> torch.allclose(grads["w1"], leaves["w1"].grad)
+        True
     """
     # d loss / d y_pred: the derivative of the squared error (n, d_out)
     grad_y_pred = 2.0 * (acts.y_pred - y)

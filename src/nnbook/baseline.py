@@ -13,7 +13,14 @@ __all__ = ["LinearFit", "fit_least_squares"]
 
 @dataclass(frozen=True)
 class LinearFit:
-    """A fitted linear model ``y = x @ coef + intercept``, kept in float64."""
+    """A fitted linear model ``y = x @ coef + intercept``, kept in float64.
+
+    Examples:
+        >>> fit = LinearFit(coef=torch.tensor([[2.0]], dtype=torch.float64), intercept=torch.tensor([1.0], dtype=torch.float64))
+        >>> fit.predict(torch.tensor([[0.0], [3.0]]))
+        tensor([[1.],
+                [7.]])
+    """
 
     coef: torch.Tensor  # (d_in, d_out)
     intercept: torch.Tensor  # (d_out,)

@@ -19,6 +19,11 @@ class RegressionData(NamedTuple):
 
     A named tuple, so ``x, y = simulate_regression()`` works as well as
     ``data.x``.
+
+    Examples:
+        >>> data = simulate_regression(n=5, seed=0)
+        >>> data.x.shape, data.y.shape
+        (torch.Size([5, 3]), torch.Size([5, 1]))
     """
 
     x: torch.Tensor

@@ -18,7 +18,17 @@ EpochCallback = Callable[[int, float], None]
 
 
 class TrainingDivergedError(FloatingPointError):
-    """The loss became NaN or infinite during training."""
+    """The loss became NaN or infinite during training.
+
+    Examples:
+        >>> from nnbook import simulate_regression, train_scratch
+        >>> x, y = simulate_regression(n=100, seed=0)
+        >>> try:
+        ...     train_scratch(x, y, lr=1.0, log_every=0)
+        ... except TrainingDivergedError as err:
+        ...     print("smaller learning rate" in str(err))
+        True
+    """
 
 
 def check_xy(x: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
@@ -55,6 +65,15 @@ class TrainResult:
         model: the trained ``nn.Module``, or ``None`` for the levels without one.
         seconds: wall time of the training loop.
         device: where training ran.
+
+    Examples:
+        >>> from nnbook import simulate_regression, train_scratch
+        >>> x, y = simulate_regression(n=100, seed=0)
+        >>> result = train_scratch(x, y, epochs=20, log_every=0)
+        >>> result.level, result.epochs, len(result.losses), sorted(result.params)
+        ('scratch', 20, 20, ['b1', 'b2', 'w1', 'w2'])
+        >>> result.predict(x).shape
+        torch.Size([100, 1])
     """
 
     level: str
