@@ -35,6 +35,7 @@ _ALT_COMMENT = re.compile(r"^# alt: (.+(?:\n#   .+)*)", re.M)
 _TITLE_END = re.compile(r"(<h1[^>]*>.*?</h1>)", re.S)
 
 _notebooks: dict[str, bytes] = {}
+_stamp = ""
 
 
 def notebook_bytes(source: Path) -> bytes:
@@ -75,7 +76,9 @@ def add_alt_text(output: str) -> str:
 
 
 def on_pre_build(config, **kwargs):
+    global _stamp
     _notebooks.clear()
+    _stamp = html.escape(environment_stamp())  # the same for every page of one build
 
 
 def on_post_page(output: str, page, config, **kwargs) -> str:
@@ -89,7 +92,7 @@ def on_post_page(output: str, page, config, **kwargs) -> str:
         '<p class="nnbook-downloads">'
         f'<a class="md-button" href="{name}" download>Download this page as a notebook</a> '
         f'<a class="md-button" href="{archive}" download>All chapters (.zip)</a></p>'
-        f'<p class="nnbook-stamp">{html.escape(environment_stamp())}</p>'
+        f'<p class="nnbook-stamp">{_stamp}</p>'
     )
     output = _TITLE_END.sub(lambda m: m.group(1) + header, output, count=1)
     return add_alt_text(output)

@@ -13,6 +13,11 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def notebook_pages() -> list[Path]:
+    """Every page under docs/ that is also a notebook: it starts with jupytext front matter."""
+    return [p for p in sorted((ROOT / "docs").rglob("*.md")) if p.read_text(encoding="utf-8").startswith("---\njupyter:")]
+
+
 def mkdocs_env(extra_pythonpath: Path | None = None, **extra: str) -> dict[str, str]:
     env = dict(os.environ, **extra)
     env["NO_MKDOCS_2_WARNING"] = "1"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jupytext
 import pytest
+from site_helpers import notebook_pages
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 CONT = "<!--pytest-codeblocks:cont-->"
@@ -18,8 +19,8 @@ def markdown_files():
 
 
 def chapters():
-    """Every notebook page: the chapters and any other page with a python kernelspec."""
-    return [p for p in markdown_files() if p.read_text(encoding="utf-8").startswith("---\njupyter:")]
+    """Every notebook page: the chapters and any other page with jupytext front matter."""
+    return notebook_pages()
 
 
 def fences(path: Path):

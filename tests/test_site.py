@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from site_helpers import ROOT, build, chapter, small_project
+from site_helpers import ROOT, build, chapter, notebook_pages, small_project
 
 pytestmark = pytest.mark.slow
-NOTEBOOK_PAGES = [p for p in sorted((ROOT / "docs").rglob("*.md")) if p.read_text().startswith("---\njupyter:")]
+NOTEBOOK_PAGES = notebook_pages()
 
 
 def chapter_html(site: Path, source: Path) -> str:

@@ -83,5 +83,28 @@ def choice(value: object, name: str, options: tuple[str, ...]) -> str:
     return value  # type: ignore[return-value]
 
 
+def regression_data(x: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
+    """Check that ``x`` is ``(n, d_in)`` and ``y`` is ``(n, d_out)``, finite floats with matching rows."""
+    x = ndim(floating(x, "x"), "x", (2,), "(n, d_in)")
+    y = floating(y, "y")
+    if y.ndim == 1:
+        raise ValueError(
+            f"y must have shape (n, d_out), got shape {tuple(y.shape)}; "
+            "make it a column with y.unsqueeze(1) (R users: this is drop = FALSE)"
+        )
+    ndim(y, "y", (2,), "(n, d_out)")
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"x and y must have the same number of rows, got x with {x.shape[0]} and y with {y.shape[0]}")
+    if x.shape[0] == 0:
+        raise ValueError("x and y must have at least one row, got 0")
+    if x.device != y.device:
+        raise ValueError(f"x and y must be on the same device, got x on {x.device} and y on {y.device}")
+    if x.dtype != y.dtype:
+        raise TypeError(f"x and y must have the same dtype, got x {x.dtype} and y {y.dtype}")
+    finite(x, "x")
+    finite(y, "y")
+    return x, y
+
+
 def _array_like(value: object) -> bool:
     return isinstance(value, (list, tuple)) or type(value).__module__.startswith("numpy")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .trainers._run import check_xy
+from . import _checks
 
 __all__ = ["LinearFit", "fit_least_squares"]
 
@@ -45,7 +45,7 @@ def fit_least_squares(x: torch.Tensor, y: torch.Tensor) -> LinearFit:
         >>> round(fit.coef.item(), 6), round(fit.intercept.item(), 6)
         (2.0, 1.0)
     """
-    x, y = check_xy(x, y)
+    x, y = _checks.regression_data(x, y)
     x64 = x.detach().double().cpu()  # (n, d_in)
     y64 = y.detach().double().cpu()  # (n, d_out)
     design = torch.cat([torch.ones(x64.shape[0], 1, dtype=torch.float64), x64], dim=1)  # (n, 1 + d_in)

@@ -21,6 +21,7 @@ from .backprop import init_params
 from .data import simulate_regression
 from .device import resolve_device, time_call
 from .trainers import TRAINERS
+from .trainers._run import seeded_module
 from .trainers.module import build_mlp
 
 __all__ = ["LevelTiming", "time_levels", "hand_written_loops", "import_time_ratio"]
@@ -85,9 +86,7 @@ def _hand_autograd(x, y, d_hidden, epochs, lr, seed):
 
 
 def _seeded_mlp(x, y, d_hidden, seed):
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return build_mlp(x.shape[1], d_hidden, y.shape[1]).to(x.device, x.dtype)
+    return seeded_module(lambda: build_mlp(x.shape[1], d_hidden, y.shape[1]), seed).to(x.device, x.dtype)
 
 
 def _hand_module(x, y, d_hidden, epochs, lr, seed):

@@ -31,29 +31,6 @@ class TrainingDivergedError(FloatingPointError):
     """
 
 
-def check_xy(x: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
-    """Check that ``x`` is ``(n, d_in)`` and ``y`` is ``(n, d_out)``, finite floats with matching rows."""
-    x = _checks.ndim(_checks.floating(x, "x"), "x", (2,), "(n, d_in)")
-    y = _checks.floating(y, "y")
-    if y.ndim == 1:
-        raise ValueError(
-            f"y must have shape (n, d_out), got shape {tuple(y.shape)}; "
-            "make it a column with y.unsqueeze(1) (R users: this is drop = FALSE)"
-        )
-    _checks.ndim(y, "y", (2,), "(n, d_out)")
-    if x.shape[0] != y.shape[0]:
-        raise ValueError(f"x and y must have the same number of rows, got x with {x.shape[0]} and y with {y.shape[0]}")
-    if x.shape[0] == 0:
-        raise ValueError("x and y must have at least one row, got 0")
-    if x.device != y.device:
-        raise ValueError(f"x and y must be on the same device, got x on {x.device} and y on {y.device}")
-    if x.dtype != y.dtype:
-        raise TypeError(f"x and y must have the same dtype, got x {x.dtype} and y {y.dtype}")
-    _checks.finite(x, "x")
-    _checks.finite(y, "y")
-    return x, y
-
-
 @dataclass
 class TrainResult:
     """What every trainer returns, whatever its level.
@@ -136,7 +113,7 @@ class Run:
         device: object,
         on_epoch: EpochCallback | None,
     ) -> None:
-        x, y = check_xy(x, y)
+        x, y = _checks.regression_data(x, y)
         self.level = level
         self.d_hidden = _checks.positive_int(d_hidden, "d_hidden")
         self.epochs = _checks.positive_int(epochs, "epochs")
