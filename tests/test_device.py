@@ -30,8 +30,12 @@ def test_override_by_argument_and_environment(monkeypatch):
     monkeypatch.setenv(nnbook.device.DEVICE_ENV_VAR, "cuda:5")
     assert nnbook.device.best_device("cpu") == torch.device("cpu")  # the argument wins
     if torch.cuda.device_count() <= 5:
-        with pytest.raises(ValueError, match=r"device 'cuda:5' was requested"):
+        # the message names the environment variable, not an argument the caller never passed
+        with pytest.raises(ValueError, match=r"^the environment variable NNBOOK_DEVICE 'cuda:5' was requested"):
             nnbook.device.best_device()
+    monkeypatch.setenv(nnbook.device.DEVICE_ENV_VAR, "gpu")
+    with pytest.raises(ValueError, match=r"^the environment variable NNBOOK_DEVICE 'gpu' is not a device name"):
+        nnbook.device.best_device()
 
 
 def test_missing_device_error_lists_what_exists(monkeypatch):
@@ -85,7 +89,7 @@ def test_time_call_warms_up_and_repeats():
 def test_time_call_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         nnbook.device.time_call(lambda: None, **kwargs)
-    with pytest.raises(TypeError, match="fn must be callable"):
+    with pytest.raises(TypeError, match="fn must be a function"):
         nnbook.device.time_call(42)
 
 

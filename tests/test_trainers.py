@@ -102,7 +102,7 @@ def test_divergence_stops_with_a_named_epoch(level, data):
         ({"lr": 0.0}, ValueError, "lr must be a finite number > 0, got 0.0"),
         ({"lr": -1e-3}, ValueError, "lr must be a finite number > 0"),
         ({"epochs": 0}, ValueError, "epochs must be an integer from 1 to 10000000, got 0"),
-        ({"d_hidden": 0}, ValueError, "d_hidden must be an integer from 1 to 1000000, got 0"),
+        ({"d_hidden": 0}, ValueError, "d_hidden must be an integer from 1 to 100000, got 0"),
         ({"loss": "mae"}, ValueError, "loss must be one of 'sse', 'mse', got 'mae'"),
         ({"device": "cuda:7"}, ValueError, "device 'cuda:7' was requested"),
         ({"log_every": -1}, ValueError, "log_every must be an integer >= 0"),

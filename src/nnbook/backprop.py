@@ -124,17 +124,11 @@ def init_params(
         >>> {name: tuple(p.shape) for name, p in params.items()}
         {'w1': (3, 32), 'b1': (32,), 'w2': (32, 1), 'b2': (1,)}
     """
-    d_in = _checks.positive_int(d_in, "d_in")
-    d_hidden = _checks.positive_int(d_hidden, "d_hidden")
-    d_out = _checks.positive_int(d_out, "d_out")
+    d_in, d_hidden, d_out = _checks.layer_sizes(d_in, d_hidden, d_out)
     seed = _checks.seed(seed)
     dtype = _checks.float_dtype(dtype)
     dev = None if device is None else resolve_device(device)
-    generator = torch.Generator()
-    if seed is None:
-        generator.seed()
-    else:
-        generator.manual_seed(seed)
+    generator = _checks.generator(seed)
     # Drawn on the CPU with a private generator, then moved: the same seed gives
     # the same starting weights on every device.
     params = {

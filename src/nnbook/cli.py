@@ -127,10 +127,16 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         >>> out.getvalue().splitlines()[2].startswith("nnbook")
         True
     """
+    if argv is not None and (isinstance(argv, (str, bytes)) or not isinstance(argv, Sequence)
+                             or not all(isinstance(a, str) for a in argv)):
+        raise TypeError(f"argv must be a list of strings such as ['train', '--epochs', '50'], or None, got {argv!r:.60}")
+    for name, stream in (("out", out), ("err", err)):
+        if stream is not None and not callable(getattr(stream, "write", None)):
+            raise TypeError(f"{name} must be a text stream such as sys.stdout or io.StringIO(), or None, got {stream!r:.60}")
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(None if argv is None else list(argv))
     if args.command == "info":
         return info(out)
     return train(args, args.subparser, out, err)

@@ -23,9 +23,7 @@ def build_mlp(d_in: int, d_hidden: int, d_out: int) -> nn.Sequential:
           (2): Linear(in_features=32, out_features=1, bias=True)
         )
     """
-    d_in = _checks.positive_int(d_in, "d_in", maximum=1_000_000)
-    d_hidden = _checks.positive_int(d_hidden, "d_hidden", maximum=1_000_000)
-    d_out = _checks.positive_int(d_out, "d_out", maximum=1_000_000)
+    d_in, d_hidden, d_out = _checks.layer_sizes(d_in, d_hidden, d_out)
     return nn.Sequential(nn.Linear(d_in, d_hidden), nn.ReLU(), nn.Linear(d_hidden, d_out))
 
 
