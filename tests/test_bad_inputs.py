@@ -234,3 +234,20 @@ def test_a_device_from_the_environment_is_named_as_such(monkeypatch, data):
     monkeypatch.setenv(nnbook.device.DEVICE_ENV_VAR, "meta")
     with pytest.raises(ValueError, match=r"^the environment variable NNBOOK_DEVICE 'meta' is not supported by nnbook"):
         nnbook.device.best_device()
+
+
+# --- callbacks and learning rates that torch itself would choke on ---------------
+
+
+def test_a_callback_with_the_wrong_signature_is_named(data):
+    with pytest.raises(TypeError, match=r"^on_epoch must be a function \(epoch, loss\) -> None; on_epoch\(1, "):
+        nnbook.train_scratch(*data, epochs=2, log_every=0, on_epoch=lambda epoch: None)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_a_learning_rate_that_overflows_the_dtype_is_refused_up_front(level, data):
+    """lr=3.4e37 once failed inside Adam with 'value cannot be converted to type float without overflow'."""
+    with pytest.raises(ValueError, match=r"^lr must be a number > 0 and <= 3.40282e\+35, got 3.4e\+37"):
+        nnbook.TRAINERS[level](*data, lr=3.4e37, epochs=1, log_every=0)
+    with pytest.raises(ValueError, match=r"^lr must be a number > 0 and <= 65.504, got 100"):
+        nnbook.TRAINERS[level](data.x.half(), data.y.half(), lr=100.0, epochs=1, log_every=0)

@@ -23,8 +23,8 @@ import torch
 from . import _checks
 from .device import resolve_device
 
-__all__ = ["LOSSES", "PARAM_NAMES", "Activations", "check_inputs", "init_params", "forward", "predict",
-           "loss_value", "backward"]
+__all__ = ["LOSSES", "PARAM_NAMES", "Activations", "check_inputs", "check_backward_inputs", "init_params", "forward",
+           "predict", "loss_value", "backward"]
 
 LOSSES = ("sse", "mse")
 """``"sse"`` sums the squared errors, ``"mse"`` averages them."""
@@ -47,19 +47,12 @@ class Activations(NamedTuple):
     y_pred: torch.Tensor  # (n, d_out) output
 
 
-def check_inputs(
-    x: torch.Tensor,
-    params: Mapping[str, torch.Tensor],
-    y: torch.Tensor | None = None,
-    acts: Activations | None = None,
-    loss: str = "sse",
-) -> None:
-    """Raise ``TypeError`` or ``ValueError`` unless the arguments fit one network.
+def check_inputs(x: torch.Tensor, params: Mapping[str, torch.Tensor]) -> None:
+    """Raise ``TypeError`` or ``ValueError`` unless ``x`` and ``params`` fit one network.
 
-    ``x`` must be a finite float tensor ``(n, d_in)``; ``params`` a dict with
-    exactly ``w1``, ``b1``, ``w2``, ``b2`` in the layout of this module, of
-    ``x``'s dtype and device; ``y``, if given, ``(n, d_out)``; ``acts``, if
-    given, what `forward` returns for ``x``; ``loss`` one of `LOSSES`.
+    ``x`` must be a float tensor ``(n, d_in)``; ``params`` a dict with exactly
+    ``w1``, ``b1``, ``w2``, ``b2`` in the layout of this module, of ``x``'s
+    dtype and on its device.
 
     Examples:
         >>> check_inputs(torch.ones(4, 3), init_params(3, 5, 1, seed=0))  # fine: returns None
@@ -84,22 +77,38 @@ def check_inputs(
             f'params["w2"] must have {d_hidden} rows to match params["w1"] of shape {tuple(w1.shape)}, '
             f"got shape {tuple(w2.shape)}"
         )
-    d_out = w2.shape[1]
-    _checks.shape(params["b2"], 'params["b2"]', (d_out,), ' (d_out,), one bias per column of params["w2"]')
+    _checks.shape(params["b2"], 'params["b2"]', (w2.shape[1],), ' (d_out,), one bias per column of params["w2"]')
     if x.shape[1] != d_in:
         raise ValueError(
             f'x must have {d_in} columns to match params["w1"] of shape {tuple(w1.shape)}, got shape {tuple(x.shape)}'
         )
-    if y is not None:
-        y = _checks.same_kind(_checks.floating(y, "y"), "y", x, "x")
-        _checks.shape(y, "y", (x.shape[0], d_out), " (n, d_out)")
-    if acts is not None:
-        if not isinstance(acts, Activations):
-            raise TypeError(f"acts must be the Activations that forward(x, params) returns, got {_checks.show(acts)}")
-        for field, expected in (("h", (x.shape[0], d_hidden)), ("h_relu", (x.shape[0], d_hidden)),
-                                ("y_pred", (x.shape[0], d_out))):
-            value = _checks.floating(getattr(acts, field), f"acts.{field}")
-            _checks.shape(value, f"acts.{field}", expected, " (what forward(x, params) returns)")
+
+
+def check_backward_inputs(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    params: Mapping[str, torch.Tensor],
+    acts: Activations,
+    loss: str,
+) -> None:
+    """`check_inputs`, plus: ``y`` is ``(n, d_out)``, ``acts`` is what `forward` returned, ``loss`` is in `LOSSES`.
+
+    Examples:
+        >>> x, params = torch.ones(4, 3), init_params(3, 5, 1, seed=0)
+        >>> check_backward_inputs(x, torch.ones(4, 1), params, forward(x, params), "mae")
+        Traceback (most recent call last):
+        ...
+        ValueError: loss must be one of 'sse', 'mse', got 'mae'
+    """
+    check_inputs(x, params)
+    n, d_hidden, d_out = x.shape[0], params["w1"].shape[1], params["w2"].shape[1]
+    y = _checks.same_kind(_checks.floating(y, "y"), "y", x, "x")
+    _checks.shape(y, "y", (n, d_out), " (n, d_out)")
+    if not isinstance(acts, Activations):
+        raise TypeError(f"acts must be the Activations that forward(x, params) returns, got {_checks.show(acts)}")
+    for field, expected in (("h", (n, d_hidden)), ("h_relu", (n, d_hidden)), ("y_pred", (n, d_out))):
+        value = _checks.same_kind(_checks.floating(getattr(acts, field), f"acts.{field}"), f"acts.{field}", x, "x")
+        _checks.shape(value, f"acts.{field}", expected, " (what forward(x, params) returns)")
     _checks.choice(loss, "loss", LOSSES)
 
 
@@ -210,7 +219,7 @@ def backward(
         >>> torch.allclose(grads["w1"], leaves["w1"].grad)
         True
     """
-    check_inputs(x, params, y, acts, loss)
+    check_backward_inputs(x, y, params, acts, loss)
     # d loss / d y_pred: the derivative of the squared error (n, d_out)
     grad_y_pred = 2.0 * (acts.y_pred - y)
     if loss == "mse":

@@ -210,14 +210,17 @@ class Run:
         x, y = _checks.regression_data(x, y)
         self.d_hidden = _checks.positive_int(d_hidden, "d_hidden", maximum=_checks.MAX_UNITS)
         self.epochs = _checks.positive_int(epochs, "epochs", maximum=10_000_000)
-        self.lr = _checks.positive_float(lr, "lr")
+        # A step of lr times a gradient must fit the dtype: torch's optimizers refuse (with an error
+        # deep inside torch) a learning rate that overflows it. 1e-3 of the largest number leaves room.
+        largest = torch.finfo(x.dtype).max / 1e3
+        self.lr = _checks.positive_float(lr, "lr", maximum=largest)
         self.loss = _checks.choice(loss, "loss", LOSSES)
         self.seed = _checks.seed(seed)
         self.log_every = 0 if log_every is None else _checks.non_negative_int(log_every, "log_every")
         if on_epoch is not None:
             _checks.function(on_epoch, "on_epoch", "(epoch, loss) -> None")
         self.on_epoch = on_epoch
-        if optimizer is not None:
+        if optimizer is not None or self.level == "optim":
             from .optim import OPTIMIZERS  # here, not at the top: optim imports this module
 
             optimizer = _checks.choice(optimizer, "optimizer", tuple(OPTIMIZERS))
@@ -263,7 +266,13 @@ class Run:
         if self.log_every and epoch % self.log_every == 0:
             print(f"epoch {epoch:4d}   loss {value:.6g}")
         if self.on_epoch is not None:
-            self.on_epoch(epoch, value)
+            try:
+                self.on_epoch(epoch, value)
+            except TypeError as error:  # most likely a callback that does not take (epoch, loss)
+                raise TypeError(
+                    f"on_epoch must be a function (epoch, loss) -> None; on_epoch({epoch}, {value:.6g}) raised "
+                    f"TypeError: {error}"
+                ) from error
 
     def finish(
         self,
