@@ -15,11 +15,12 @@ from typing import Callable
 
 import torch
 from torch import nn
+from torch.utils.benchmark import Timer
 
 from . import _checks
 from .backprop import init_params
 from .data import simulate_regression
-from .device import resolve_device, time_call
+from .device import resolve_device
 from .trainers import TRAINERS
 from .trainers.common import LEVEL_DEFAULTS, seeded_module
 from .trainers.module import build_mlp
@@ -155,7 +156,8 @@ def time_levels(
     """Time every trainer level and its hand-written loop at each ``(n, d_hidden)`` size.
 
     Each measurement is the fastest of ``repeat`` runs of ``epochs`` epochs,
-    after a warm-up run; the trainer and the hand-written loop alternate so
+    each timed by ``torch.utils.benchmark.Timer`` (which warms up first); the
+    trainer and the hand-written loop alternate so
     that both see the same machine load. The fastest run is the one least
     disturbed by other work on the machine, which makes it the steadiest
     estimate of the code's own cost. ``threads`` sets torch's CPU threads for
@@ -218,11 +220,16 @@ def _time_levels(sizes, levels, epochs, repeat, dev) -> list[LevelTiming]:
             def run_hand():
                 hand(x, y, d_hidden, epochs, kw["lr"], 0)
 
-            run_trainer(), run_hand()  # warm-up
+            # torch's Timer warms each up, synchronises the device around its clock, and keeps
+            # the thread count fixed; one run per measurement, alternating, so both see the same load.
+            timers = [
+                Timer("run()", globals={"run": run}, num_threads=torch.get_num_threads())
+                for run in (run_trainer, run_hand)
+            ]
             trainer_times, hand_times = [], []
-            for _ in range(repeat):  # alternate, so both see the same load
-                trainer_times.append(time_call(run_trainer, device=dev, warmup=0, repeat=1).best)
-                hand_times.append(time_call(run_hand, device=dev, warmup=0, repeat=1).best)
+            for _ in range(repeat):
+                trainer_times.append(timers[0].timeit(1).median)
+                hand_times.append(timers[1].timeit(1).median)
             results.append(LevelTiming(level, n, d_hidden, str(dev), min(trainer_times) / epochs, min(hand_times) / epochs))
     return results
 

@@ -1,12 +1,14 @@
-"""Choosing a device, moving data to it, and timing code on it honestly."""
+"""Choosing a device and moving data to it.
+
+To time code on a device, use ``torch.utils.benchmark.Timer``, which ships
+with torch: it warms up, repeats, and synchronises the GPU before reading
+its clock (chapter 7 shows how).
+"""
 
 from __future__ import annotations
 
 import os
-import statistics
-import time
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -20,8 +22,6 @@ __all__ = [
     "resolve_device",
     "to_device",
     "synchronize",
-    "Timing",
-    "time_call",
 ]
 
 DEVICE_ENV_VAR = "NNBOOK_DEVICE"
@@ -149,73 +149,3 @@ def synchronize(device: str | torch.device | None = None) -> None:
             torch.cuda.synchronize(dev)
     elif dev.type == "mps" and _mps_available():
         torch.mps.synchronize()
-
-
-@dataclass(frozen=True)
-class Timing:
-    """Wall times of repeated calls, in seconds.
-
-    Examples:
-        >>> timing = Timing((0.003, 0.001, 0.002))
-        >>> timing.median, timing.best
-        (0.002, 0.001)
-        >>> str(timing)
-        'median 2 ms, best 1 ms over 3 runs'
-    """
-
-    seconds: tuple[float, ...]
-
-    @property
-    def median(self) -> float:
-        """Median time of one call: robust to the odd slow run."""
-        return statistics.median(self.seconds)
-
-    @property
-    def best(self) -> float:
-        """Fastest call: the closest to the cost without interference."""
-        return min(self.seconds)
-
-    def __str__(self) -> str:
-        return f"median {_fmt(self.median)}, best {_fmt(self.best)} over {len(self.seconds)} runs"
-
-
-def _fmt(seconds: float) -> str:
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
-
-
-def time_call(
-    fn: Callable[[], Any],
-    *,
-    device: str | torch.device | None = None,
-    warmup: int = 2,
-    repeat: int = 5,
-) -> Timing:
-    """Time ``fn()``: run it ``warmup`` times untimed, then ``repeat`` times, synchronising around each.
-
-    Warm-up runs absorb one-off costs (memory allocation, kernel selection,
-    CUDA context start-up) that would otherwise land in the first measurement.
-
-    Examples:
-        >>> import torch
-        >>> a = torch.randn(64, 64)
-        >>> timing = time_call(lambda: a @ a, repeat=3)
-        >>> len(timing.seconds)
-        3
-    """
-    _checks.function(fn, "fn", "with no arguments")
-    warmup = _checks.non_negative_int(warmup, "warmup")
-    repeat = _checks.positive_int(repeat, "repeat")
-    dev = resolve_device(device) if device is not None else None
-    for _ in range(warmup):
-        fn()
-    synchronize(dev)
-    seconds = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        synchronize(dev)
-        seconds.append(time.perf_counter() - start)
-    return Timing(tuple(seconds))
