@@ -148,6 +148,8 @@ def positive_float(value: object, name: str, maximum: float | None = None) -> fl
 
 def choice(value: object, name: str, options: Sequence[str]) -> str:
     """Return ``value`` if it is one of ``options`` (exactly, case included), else raise."""
+    if isinstance(value, str) and value in options:  # the common case, without building a message
+        return value
     listed = ", ".join(repr(o) for o in options)
     if not isinstance(value, str):
         raise TypeError(f"{name} must be one of {listed}, got {show(value)}")
@@ -205,6 +207,9 @@ def prediction_pair(y_pred: object, y: object) -> tuple[torch.Tensor, torch.Tens
     Equal shapes, not broadcastable ones: ``(6, 1)`` against ``(6,)`` would
     broadcast to ``(6, 6)`` and compare every prediction with every target.
     """
+    if (type(y_pred) is torch.Tensor and type(y) is torch.Tensor and y_pred.shape == y.shape
+            and y_pred.is_floating_point() and y.is_floating_point() and y_pred.device == y.device):
+        return y_pred, y  # the common case, in a few attribute reads (this runs every epoch)
     y_pred = floating(y_pred, "y_pred")
     y = floating(y, "y")
     if y_pred.shape != y.shape:
