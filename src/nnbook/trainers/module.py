@@ -24,7 +24,11 @@ def build_mlp(d_in: int, d_hidden: int, d_out: int) -> nn.Sequential:
         )
     """
     d_in, d_hidden, d_out = _checks.layer_sizes(d_in, d_hidden, d_out)
-    return nn.Sequential(nn.Linear(d_in, d_hidden), nn.ReLU(), nn.Linear(d_hidden, d_out))
+    return nn.Sequential(
+        nn.Linear(d_in, d_hidden),  # rows of d_in inputs -> d_hidden units
+        nn.ReLU(),
+        nn.Linear(d_hidden, d_out),  # d_hidden units -> d_out outputs
+    )
 
 
 def train_module(
