@@ -15,8 +15,8 @@ def autograd_gradients(x, y, params, loss):
 
 
 def assert_gradients_agree(x, y, params, loss):
-    acts = nnbook.backprop.forward(x, params)
-    ours = nnbook.backprop.backward(x, y, params, acts, loss)
+    fwd = nnbook.backprop.forward(x, params)
+    ours = nnbook.backprop.backward(x, y, params, fwd, loss)
     reference = autograd_gradients(x, y, params, loss)
     assert ours.keys() == reference.keys()
     for name in ours:

@@ -157,7 +157,7 @@ def test_forward_predict_backward_name_the_bad_argument():
         predict(x, {**params, "b1": torch.zeros(1, 4)})
     with pytest.raises(ValueError, match=r"^y must have shape \(5, 1\) \(n, d_out\), got shape \(5,\)"):
         backward(x, y.flatten(), params, forward(x, params))
-    with pytest.raises(TypeError, match=r"^acts must be the Activations that forward\(x, params\) returns"):
+    with pytest.raises(TypeError, match=r"^fwd must be the ForwardPass that forward\(x, params\) returns"):
         backward(x, y, params, (1, 2, 3))
 
 

@@ -97,7 +97,7 @@ VALID: dict[str, Callable[[], Any]] = {
     "w2": lambda: torch.randn(4, 1),
     "b2": lambda: torch.zeros(1),
     "params": lambda: nnbook.backprop.init_params(3, 4, 1),
-    "acts": lambda: nnbook.backprop.forward(_data().x, nnbook.backprop.init_params(3, 4, 1)),
+    "fwd": lambda: nnbook.backprop.forward(_data().x, nnbook.backprop.init_params(3, 4, 1)),
     "h": lambda: torch.zeros(12, 4),
     "h_relu": lambda: torch.zeros(12, 4),
     "d_in": lambda: 3,
@@ -147,7 +147,7 @@ OVERRIDES: dict[str, dict[str, Callable[[], Any]]] = {
     "nnbook.neuron": {"x": lambda: torch.ones(3), "w": lambda: torch.ones(3), "b": lambda: 0.5},
     "nnbook.dense": {"x": lambda: torch.ones(5, 3), "b": lambda: torch.zeros(2)},
     "nnbook.two_layer_forward": {"x": lambda: torch.ones(5, 3)},
-    "nnbook.backprop.Activations": {"y_pred": lambda: torch.zeros(12, 1)},
+    "nnbook.backprop.ForwardPass": {"y_pred": lambda: torch.zeros(12, 1)},
     "nnbook.trainers.common.Run.finish": {"params": lambda: None, "model": lambda: nnbook.build_mlp(3, 4, 1)},
     "nnbook.trainers.common.Run.record": {"loss": lambda: torch.tensor(1.0)},
     "nnbook.TrainResult": {

@@ -23,7 +23,7 @@ import torch
 from . import _checks
 from .device import resolve_device
 
-__all__ = ["LOSSES", "PARAM_NAMES", "Activations", "check_inputs", "check_backward_inputs", "init_params", "forward",
+__all__ = ["LOSSES", "PARAM_NAMES", "ForwardPass", "check_inputs", "check_backward_inputs", "init_params", "forward",
            "predict", "loss_value", "backward"]
 
 LOSSES = ("sse", "mse")
@@ -33,12 +33,15 @@ PARAM_NAMES = ("w1", "b1", "w2", "b2")
 """The parameter names, in the order of the forward pass."""
 
 
-class Activations(NamedTuple):
+class ForwardPass(NamedTuple):
     """What the forward pass computes, kept for the backward pass.
 
+    (Named for the pass, not "activations": in nnbook an activation is a
+    function such as `nnbook.relu`.)
+
     Examples:
-        >>> acts = forward(torch.ones(4, 3), init_params(3, 5, 1, seed=0))
-        >>> [tuple(t.shape) for t in acts]
+        >>> fwd = forward(torch.ones(4, 3), init_params(3, 5, 1, seed=0))
+        >>> [tuple(t.shape) for t in fwd]
         [(4, 5), (4, 5), (4, 1)]
     """
 
@@ -107,10 +110,10 @@ def check_backward_inputs(
     x: torch.Tensor,
     y: torch.Tensor,
     params: Mapping[str, torch.Tensor],
-    acts: Activations,
+    fwd: ForwardPass,
     loss: str,
 ) -> None:
-    """`check_inputs`, plus: ``y`` is ``(n, d_out)``, ``acts`` is what `forward` returned, ``loss`` is in `LOSSES`.
+    """`check_inputs`, plus: ``y`` is ``(n, d_out)``, ``fwd`` is what `forward` returned, ``loss`` is in `LOSSES`.
 
     Examples:
         >>> x, params = torch.ones(4, 3), init_params(3, 5, 1, seed=0)
@@ -121,20 +124,20 @@ def check_backward_inputs(
     """
     check_inputs(x, params)
     n, d_hidden, d_out = x.shape[0], params["w1"].shape[1], params["w2"].shape[1]
-    if (type(y) is torch.Tensor and type(acts) is Activations and all(type(t) is torch.Tensor for t in acts)
+    if (type(y) is torch.Tensor and type(fwd) is ForwardPass and all(type(t) is torch.Tensor for t in fwd)
             and y.dtype == x.dtype and y.device == x.device
-            and y.shape == (n, d_out) and acts.y_pred.shape == (n, d_out) and acts.h.shape == (n, d_hidden)
-            and acts.h_relu.shape == (n, d_hidden) and acts.h.dtype == acts.h_relu.dtype == acts.y_pred.dtype == x.dtype
-            and acts.h.device == acts.h_relu.device == acts.y_pred.device == x.device
+            and y.shape == (n, d_out) and fwd.y_pred.shape == (n, d_out) and fwd.h.shape == (n, d_hidden)
+            and fwd.h_relu.shape == (n, d_hidden) and fwd.h.dtype == fwd.h_relu.dtype == fwd.y_pred.dtype == x.dtype
+            and fwd.h.device == fwd.h_relu.device == fwd.y_pred.device == x.device
             and type(loss) is str and loss in LOSSES):
         return  # the common case (this runs every epoch)
     y = _checks.same_kind(_checks.floating(y, "y"), "y", x, "x")
     _checks.shape(y, "y", (n, d_out), " (n, d_out)")
-    if not isinstance(acts, Activations):
-        raise TypeError(f"acts must be the Activations that forward(x, params) returns, got {_checks.show(acts)}")
+    if not isinstance(fwd, ForwardPass):
+        raise TypeError(f"fwd must be the ForwardPass that forward(x, params) returns, got {_checks.show(fwd)}")
     for field, expected in (("h", (n, d_hidden)), ("h_relu", (n, d_hidden)), ("y_pred", (n, d_out))):
-        value = _checks.same_kind(_checks.floating(getattr(acts, field), f"acts.{field}"), f"acts.{field}", x, "x")
-        _checks.shape(value, f"acts.{field}", expected, " (what forward(x, params) returns)")
+        value = _checks.same_kind(_checks.floating(getattr(fwd, field), f"fwd.{field}"), f"fwd.{field}", x, "x")
+        _checks.shape(value, f"fwd.{field}", expected, " (what forward(x, params) returns)")
     _checks.choice(loss, "loss", LOSSES)
 
 
@@ -175,22 +178,22 @@ def init_params(
     return {name: p.to(dev) for name, p in params.items()} if dev is not None else params
 
 
-def forward(x: torch.Tensor, params: dict[str, torch.Tensor]) -> Activations:
+def forward(x: torch.Tensor, params: dict[str, torch.Tensor]) -> ForwardPass:
     """Run the network on ``x`` of shape ``(n, d_in)``, keeping what backward needs.
 
     Examples:
         >>> params = init_params(3, 32, 1, seed=0)
-        >>> acts = forward(torch.randn(100, 3), params)
-        >>> acts.h.shape, acts.y_pred.shape
+        >>> fwd = forward(torch.randn(100, 3), params)
+        >>> fwd.h.shape, fwd.y_pred.shape
         (torch.Size([100, 32]), torch.Size([100, 1]))
-        >>> bool((acts.h_relu >= 0).all())
+        >>> bool((fwd.h_relu >= 0).all())
         True
     """
     check_inputs(x, params)
     h = x.mm(params["w1"]) + params["b1"]  # (n, d_hidden)
     h_relu = h.clamp(min=0)  # (n, d_hidden): ReLU
     y_pred = h_relu.mm(params["w2"]) + params["b2"]  # (n, d_out)
-    return Activations(h, h_relu, y_pred)
+    return ForwardPass(h, h_relu, y_pred)
 
 
 def predict(x: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -225,7 +228,7 @@ def backward(
     x: torch.Tensor,
     y: torch.Tensor,
     params: dict[str, torch.Tensor],
-    acts: Activations,
+    fwd: ForwardPass,
     loss: str = "sse",
 ) -> dict[str, torch.Tensor]:
     """Gradients of the loss with respect to every parameter, by the chain rule.
@@ -245,17 +248,17 @@ def backward(
         >>> torch.allclose(grads["w1"], leaves["w1"].grad)
         True
     """
-    check_backward_inputs(x, y, params, acts, loss)
+    check_backward_inputs(x, y, params, fwd, loss)
     # d loss / d y_pred: the derivative of the squared error (n, d_out)
-    grad_y_pred = 2.0 * (acts.y_pred - y)
+    grad_y_pred = 2.0 * (fwd.y_pred - y)
     if loss == "mse":
         grad_y_pred = grad_y_pred / y.numel()
     # Output layer y_pred = h_relu @ w2 + b2
-    grad_w2 = acts.h_relu.t().mm(grad_y_pred)  # (d_hidden, d_out)
+    grad_w2 = fwd.h_relu.t().mm(grad_y_pred)  # (d_hidden, d_out)
     grad_b2 = grad_y_pred.sum(dim=0)  # (d_out,): b2 was added to every row
     grad_h_relu = grad_y_pred.mm(params["w2"].t())  # (n, d_hidden)
     # ReLU passes the gradient where it passed the input (h >= 0), and blocks it elsewhere
-    grad_h = grad_h_relu * (acts.h >= 0)  # (n, d_hidden)
+    grad_h = grad_h_relu * (fwd.h >= 0)  # (n, d_hidden)
     # Hidden layer h = x @ w1 + b1
     grad_w1 = x.t().mm(grad_h)  # (d_in, d_hidden)
     grad_b1 = grad_h.sum(dim=0)  # (d_hidden,)
