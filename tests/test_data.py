@@ -39,10 +39,13 @@ def test_custom_coefficients_and_noise():
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"n": 0}, ValueError, "n must be an integer >= 1, got 0"),
-        ({"n": 2.5}, TypeError, "n must be an integer >= 1, got float 2.5"),
+        ({"n": 0}, ValueError, "n must be an integer from 1 to 10000000, got 0"),
+        ({"n": 2.5}, TypeError, "n must be an integer from 1 to 10000000, got float 2.5"),
+        ({"n": 10**12}, ValueError, "n must be an integer from 1 to 10000000, got 1000000000000"),
+        ({"coefs": [1.0, "a"]}, TypeError, r"coefs\[1\] must be a number, got str 'a'"),
+        ({"coefs": [1.0, float("nan")]}, ValueError, r"coefs\[1\] must be a finite number"),
         ({"noise_sd": -1.0}, ValueError, "noise_sd must be a finite number > 0, got -1.0"),
-        ({"coefs": []}, TypeError, "coefs must be a non-empty sequence"),
+        ({"coefs": []}, TypeError, "coefs must be a sequence of 1 to 10000 numbers"),
         ({"dtype": torch.int64}, TypeError, "dtype must be a floating-point torch.dtype"),
     ],
 )

@@ -67,7 +67,7 @@ def test_two_layer_net_structure_and_errors():
     model = nnbook.TwoLayerNet(3, 4, 2)
     assert nnbook.count_parameters(model) == 26
     assert [p.numel() for p in model.layer1.parameters()] == [12, 4]
-    with pytest.raises(ValueError, match=r"d_hidden must be an integer >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"d_hidden must be an integer from 1 to 100000, got 0"):
         nnbook.TwoLayerNet(3, 0, 2)
     with pytest.raises(ValueError, match=r"x must have shape \(n, 3\) or \(3,\), got \(8, 4\)"):
         model(torch.randn(8, 4))

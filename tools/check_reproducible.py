@@ -3,7 +3,7 @@
 
 Both builds execute every notebook page afresh (the notebook cache is off).
 Outputs must be identical, text and figures alike, except in cells that
-measure time: a cell whose code calls ``time_call``, ``time_levels``,
+measure time: a cell whose code calls ``Timer(``, ``time_call``, ``time_levels``,
 ``import_time_ratio`` or ``time.perf_counter``, or reads a measured duration
 (``seconds_per_epoch``, ``.seconds``).
 
@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TIMING = re.compile(r"time_call|time_levels|import_time_ratio|perf_counter|seconds_per_epoch|\.seconds\b")
+TIMING = re.compile(r"Timer\(|time_call|time_levels|import_time_ratio|perf_counter|seconds_per_epoch|\.seconds\b")
 _CELL = re.compile(r'<div class="jp-Cell jp-CodeCell[^"]*" id="cell-id=[^"]*">(.*?)(?=<div class="jp-Cell jp-|</main>|<footer)', re.S)
 _CODE = re.compile(r'<div class="clipboard-copy-txt"[^>]*>(.*?)</div>', re.S)
 _OUTPUT = re.compile(r'<div class="jp-OutputArea jp-Cell-outputArea">(.*)', re.S)

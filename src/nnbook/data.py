@@ -10,6 +10,9 @@ from . import _checks
 
 __all__ = ["RegressionData", "simulate_regression", "TRUE_COEFS"]
 
+# The most rows simulate_regression draws: 10 million rows of three float32 features are 120 MB.
+_MAX_ROWS = 10_000_000
+
 TRUE_COEFS = (0.2, -1.3, -0.5)
 """The coefficients of the book's data: y = 0.2 x1 - 1.3 x2 - 0.5 x3 + noise."""
 
@@ -45,7 +48,7 @@ def simulate_regression(
     book's data: 100 rows, three features, $\beta = (0.2, -1.3, -0.5)$.
 
     Args:
-        n: number of observations (rows), at least 1.
+        n: number of observations (rows), from 1 to 10 million.
         coefs: one coefficient per input feature; ``len(coefs)`` is ``d_in``.
         noise_sd: standard deviation of the noise, a number > 0.
         seed: seeds a private generator, so the result does not depend on (or
@@ -63,20 +66,17 @@ def simulate_regression(
         >>> simulate_regression(n=0)
         Traceback (most recent call last):
         ...
-        ValueError: n must be an integer >= 1, got 0
+        ValueError: n must be an integer from 1 to 10000000, got 0
     """
-    n = _checks.positive_int(n, "n")
+    n = _checks.positive_int(n, "n", maximum=_MAX_ROWS)
     noise_sd = _checks.positive_float(noise_sd, "noise_sd")
-    if isinstance(coefs, (str, bytes)) or not isinstance(coefs, Sequence) or len(coefs) == 0:
-        raise TypeError(f"coefs must be a non-empty sequence of numbers, got {coefs!r}")
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
-    beta = torch.tensor([float(c) for c in coefs], dtype=dtype).unsqueeze(1)  # (d_in, 1)
-    generator = torch.Generator()
-    if seed is None:
-        generator.seed()
-    else:
-        generator.manual_seed(int(seed))
+    if isinstance(coefs, (str, bytes)) or not isinstance(coefs, Sequence) or not 1 <= len(coefs) <= 10_000:
+        raise TypeError(f"coefs must be a sequence of 1 to 10000 numbers, one per input feature, got {_checks.show(coefs)}")
+    coefs = [_checks.number(c, f"coefs[{i}]") for i, c in enumerate(coefs)]
+    seed = _checks.seed(seed)
+    dtype = _checks.float_dtype(dtype)
+    beta = torch.tensor(coefs, dtype=dtype).unsqueeze(1)  # (d_in, 1)
+    generator = _checks.generator(seed)
     x = torch.randn(n, len(coefs), generator=generator, dtype=dtype)  # (n, d_in)
     noise = noise_sd * torch.randn(n, 1, generator=generator, dtype=dtype)  # (n, 1)
     return RegressionData(x=x, y=x @ beta + noise)

@@ -30,7 +30,7 @@ import torch
 from torch import nn
 
 from .. import _checks
-from ..backprop import LOSSES, PARAM_NAMES
+from ..backprop import LOSSES, PARAM_NAMES, check_inputs
 from ..device import resolve_device, synchronize
 from ..network import two_layer_params
 
@@ -208,16 +208,19 @@ class Run:
     ) -> None:
         self.level = _checks.choice(level, "level", tuple(LEVEL_DEFAULTS))
         x, y = _checks.regression_data(x, y)
-        self.d_hidden = _checks.positive_int(d_hidden, "d_hidden", maximum=1_000_000)
+        self.d_hidden = _checks.positive_int(d_hidden, "d_hidden", maximum=_checks.MAX_UNITS)
         self.epochs = _checks.positive_int(epochs, "epochs", maximum=10_000_000)
-        self.lr = _checks.positive_float(lr, "lr")
+        # A step of lr times a gradient must fit the dtype: torch's optimizers refuse (with an error
+        # deep inside torch) a learning rate that overflows it. 1e-3 of the largest number leaves room.
+        largest = torch.finfo(x.dtype).max / 1e3
+        self.lr = _checks.positive_float(lr, "lr", maximum=largest)
         self.loss = _checks.choice(loss, "loss", LOSSES)
         self.seed = _checks.seed(seed)
         self.log_every = 0 if log_every is None else _checks.non_negative_int(log_every, "log_every")
         if on_epoch is not None:
             _checks.function(on_epoch, "on_epoch", "(epoch, loss) -> None")
         self.on_epoch = on_epoch
-        if optimizer is not None:
+        if optimizer is not None or self.level == "optim":
             from .optim import OPTIMIZERS  # here, not at the top: optim imports this module
 
             optimizer = _checks.choice(optimizer, "optimizer", tuple(OPTIMIZERS))
@@ -228,6 +231,9 @@ class Run:
         self.y = y.detach().to(self.device)  # (n, d_out)
         self.d_in = x.shape[1]
         self.d_out = y.shape[1]
+        if self.d_in > _checks.MAX_UNITS or self.d_out > _checks.MAX_UNITS:
+            raise ValueError(f"x and y must have at most {_checks.MAX_UNITS} columns each, got x {tuple(x.shape)} and y {tuple(y.shape)}")
+        _checks.layer_sizes(self.d_in, self.d_hidden, self.d_out)
         self.losses: list[float] = []
         self._start = time.perf_counter()
 
@@ -241,7 +247,17 @@ class Run:
 
     def record(self, epoch: int, loss: torch.Tensor) -> None:
         """Keep this epoch's loss, log it every ``log_every`` epochs, and stop if it is not finite."""
-        value = loss.item()
+        epoch = _checks.positive_int(epoch, "epoch")
+        if isinstance(loss, torch.Tensor):
+            if loss.numel() != 1:
+                raise ValueError(f"loss must hold one number, got a tensor of shape {tuple(loss.shape)}")
+            value = loss.item()
+        elif isinstance(loss, (int, float)) and not isinstance(loss, bool):
+            value = float(loss)
+        else:
+            raise TypeError(f"loss must be a one-number tensor or a float, got {_checks.show(loss)}")
+        if isinstance(value, complex):
+            raise TypeError(f"loss must be a real number, got {value}")
         if not math.isfinite(value):
             raise TrainingDivergedError(
                 f"the {self.level} trainer's loss became {value} at epoch {epoch} with lr={self.lr:g}; {self._advice()}"
@@ -250,7 +266,13 @@ class Run:
         if self.log_every and epoch % self.log_every == 0:
             print(f"epoch {epoch:4d}   loss {value:.6g}")
         if self.on_epoch is not None:
-            self.on_epoch(epoch, value)
+            try:
+                self.on_epoch(epoch, value)
+            except TypeError as error:  # most likely a callback that does not take (epoch, loss)
+                raise TypeError(
+                    f"on_epoch must be a function (epoch, loss) -> None; on_epoch({epoch}, {value:.6g}) raised "
+                    f"TypeError: {error}"
+                ) from error
 
     def finish(
         self,
@@ -266,12 +288,29 @@ class Run:
         """
         synchronize(self.device)
         seconds = time.perf_counter() - self._start
-        params = two_layer_params(model) if params is None else {name: params[name].detach() for name in PARAM_NAMES}
-        if not all(bool(torch.isfinite(p).all()) for p in params.values()):
-            # The loss is recorded before each update, so only this check sees the last one.
+        if model is not None and not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module or None, got {_checks.show(model)}")
+        if predict is not None:
+            _checks.function(predict, "predict", "x -> y_pred")
+        if params is None:
+            if model is None:
+                raise TypeError("finish needs params (with predict) or model; got neither")
+            params = two_layer_params(model)
+        else:
+            check_inputs(self.x, params)
+            if model is None and predict is None:
+                raise TypeError("finish needs predict (a function x -> y_pred) with params, or model; got neither")
+            params = {name: params[name].detach() for name in PARAM_NAMES}
+        if not self.losses:
+            raise ValueError("finish was called before any epoch was recorded (call record first)")
+        # The loss is recorded before each update, so only this check sees the last one. Finite
+        # weights can still be so large that the predictions overflow, so check those too.
+        with torch.no_grad():
+            y_pred = model(self.x) if model is not None else predict(self.x)  # type: ignore[misc]
+        if not all(bool(torch.isfinite(t).all()) for t in (*params.values(), y_pred)):
             raise TrainingDivergedError(
-                f"the {self.level} trainer's parameters became NaN or infinite in the update of epoch "
-                f"{self.epochs} with lr={self.lr:g}; {self._advice()}"
+                f"the {self.level} trainer's parameters or predictions became NaN or infinite in the update "
+                f"of epoch {len(self.losses)} with lr={self.lr:g}; {self._advice()}"
             )
         return TrainResult(
             level=self.level,
@@ -302,7 +341,7 @@ def seeded_module(build: Callable[[], nn.Module], seed: int | None) -> nn.Module
     _checks.function(build, "build", "() -> nn.Module")
     seed = _checks.seed(seed)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(torch.Generator().seed() if seed is None else seed)
+        torch.manual_seed(torch.Generator().seed() if seed is None else _checks.torch_seed(seed))
         module = build()
     if not isinstance(module, nn.Module):
         raise TypeError(f"build must return an nn.Module, got {_checks.show(module)}")

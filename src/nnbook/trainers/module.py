@@ -23,10 +23,12 @@ def build_mlp(d_in: int, d_hidden: int, d_out: int) -> nn.Sequential:
           (2): Linear(in_features=32, out_features=1, bias=True)
         )
     """
-    d_in = _checks.positive_int(d_in, "d_in", maximum=1_000_000)
-    d_hidden = _checks.positive_int(d_hidden, "d_hidden", maximum=1_000_000)
-    d_out = _checks.positive_int(d_out, "d_out", maximum=1_000_000)
-    return nn.Sequential(nn.Linear(d_in, d_hidden), nn.ReLU(), nn.Linear(d_hidden, d_out))
+    d_in, d_hidden, d_out = _checks.layer_sizes(d_in, d_hidden, d_out)
+    return nn.Sequential(
+        nn.Linear(d_in, d_hidden),  # rows of d_in inputs -> d_hidden units
+        nn.ReLU(),
+        nn.Linear(d_hidden, d_out),  # d_hidden units -> d_out outputs
+    )
 
 
 def train_module(

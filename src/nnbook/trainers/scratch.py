@@ -49,9 +49,9 @@ def train_scratch(
     x, y = run.x, run.y
     params = init_params(run.d_in, run.d_hidden, run.d_out, seed=run.seed, dtype=x.dtype, device=run.device)
     for epoch in range(1, run.epochs + 1):
-        acts = forward(x, params)
-        run.record(epoch, loss_value(acts.y_pred, y, run.loss))
-        grads = backward(x, y, params, acts, run.loss)
+        fwd = forward(x, params)
+        run.record(epoch, loss_value(fwd.y_pred, y, run.loss))
+        grads = backward(x, y, params, fwd, run.loss)
         for name in params:
             params[name] -= run.lr * grads[name]
     return run.finish(params, predict=lambda new_x: predict(new_x, params))
