@@ -123,13 +123,12 @@ def _read_source(source: Path):
     return jupytext.read(source)
 
 
-async def _execute(source: Path, cwd: Path, kernel_name: str, sockets: str):
+async def _execute(notebook, name: str, cwd: Path, kernel_name: str, sockets: str):
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
     from nbformat.v4 import new_code_cell
     from traitlets.config import Config
 
-    notebook = _read_source(source)
     notebook.cells.append(new_code_cell(_PROBE))
     config = Config()
     if os.name == "posix":
@@ -142,37 +141,40 @@ async def _execute(source: Path, cwd: Path, kernel_name: str, sockets: str):
     try:
         await client.async_execute(env=kernel_environment())
     except CellExecutionError as error:
-        raise ExecutionError(f"{source}: a cell raised while the chapter was executed:\n{error}") from None
+        raise ExecutionError(f"{name}: a cell raised while the chapter was executed:\n{error}") from None
     seconds = time.perf_counter() - start
     probe = notebook.cells.pop()
     printed = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
     notebook.metadata["nnbook"] = {
-        "source": source.name,
+        "source": Path(name).name,
         "execution_seconds": round(seconds, 3),
         "environment": json.loads(printed),
     }
     return notebook
 
 
-def execute_all(sources: list[Path], cwd: Path, kernel_name: str = "python3", order: dict | None = None) -> dict:
-    """Execute ``sources`` (chapter files), :func:`jobs` at a time; returns {source: executed notebook}.
+def execute_notebooks(notebooks: dict, cwd: Path, kernel_name: str = "python3", order: dict | None = None) -> dict:
+    """Execute ``notebooks`` ({name: notebook}), :func:`jobs` at a time, each in a new kernel started in ``cwd``.
 
-    The first cell that raises stops the other kernels and raises :class:`ExecutionError`.
-    ``order`` maps a source to an expected duration: the longest start first.
+    Returns {name: executed notebook}; each notebook's metadata gets an ``nnbook``
+    entry with its execution time and the environment its kernel reported. The
+    first cell that raises stops the other kernels and raises :class:`ExecutionError`.
+    ``order`` maps a name to an expected duration: the longest start first.
     """
-    if not sources:
+    if not notebooks:
         return {}
-    queue = sorted(sources, key=lambda s: -(order or {}).get(s, float("inf")))
+    queue = sorted(notebooks, key=lambda name: -(order or {}).get(name, float("inf")))
 
     async def run_all():
         limit = asyncio.Semaphore(jobs())
         with tempfile.TemporaryDirectory(prefix="nnbook-kernels-") as sockets:
 
-            async def one(index, source):
+            async def one(index, name):
                 async with limit:
-                    return source, await _execute(source, cwd, kernel_name, os.path.join(sockets, f"k{index}"))
+                    socket = os.path.join(sockets, f"k{index}")
+                    return name, await _execute(notebooks[name], str(name), cwd, kernel_name, socket)
 
-            tasks = [asyncio.ensure_future(one(i, s)) for i, s in enumerate(queue)]
+            tasks = [asyncio.ensure_future(one(i, name)) for i, name in enumerate(queue)]
             try:
                 return dict(await asyncio.gather(*tasks))
             finally:
@@ -181,6 +183,38 @@ def execute_all(sources: list[Path], cwd: Path, kernel_name: str = "python3", or
                 await asyncio.gather(*tasks, return_exceptions=True)  # let each kernel shut down
 
     return asyncio.run(run_all())
+
+
+def execute_all(sources: list[Path], cwd: Path, kernel_name: str = "python3", order: dict | None = None) -> dict:
+    """Execute the chapter files ``sources`` afresh, in parallel (see :func:`execute_notebooks`): {source: notebook}."""
+    return execute_notebooks({Path(s): _read_source(s) for s in sources}, cwd, kernel_name, order)
+
+
+def cached_or_executed(sources: list[Path], root: Path, kernel_name: str = "python3") -> dict:
+    """{source: executed notebook} for the current key of each chapter: from the cache, else executed now
+    (the missing ones in parallel, longest first) and cached."""
+    fingerprinted = fingerprint(root)
+    found, missing, durations = {}, [], {}
+    for source in map(Path, sources):
+        path = cache_path(source, root, kernel_name, fingerprinted)
+        if path.is_file():
+            found[source] = _read(path)
+        else:
+            missing.append(source)
+            durations[source] = _last_duration(source, root)
+    for source, notebook in execute_all(missing, root, kernel_name, durations).items():
+        _write(notebook, cache_path(source, root, kernel_name, fingerprinted))
+        found[source] = notebook
+    return found
+
+
+def _last_duration(source: Path, root: Path) -> float:
+    """How long the chapter took the last time it ran (any key), for the longest-first order; 0 if never."""
+    earlier = sorted((root / CACHE).glob(f"{source.stem}-*.ipynb"), key=lambda p: p.stat().st_mtime)
+    if not earlier:
+        return float("inf")  # unknown: start it early
+    return json.loads(earlier[-1].read_text(encoding="utf-8")).get("metadata", {}).get(
+        "nnbook", {}).get("execution_seconds", 0.0)
 
 
 def _write(notebook, path: Path) -> None:
@@ -346,10 +380,7 @@ def on_pre_build(config, **kwargs):
             os.utime(path)  # recently used: kept by prune()
         else:
             missing.append(source)
-            earlier = sorted((_root / CACHE).glob(f"{source.stem}-*.ipynb"), key=lambda p: p.stat().st_mtime)
-            if earlier:  # the last time this chapter ran, for the longest-first order
-                durations[source] = json.loads(earlier[-1].read_text()).get("metadata", {}).get(
-                    "nnbook", {}).get("execution_seconds", 0.0)
+            durations[source] = _last_duration(source, _root)
     if missing:
         from mkdocs.exceptions import PluginError
 
