@@ -209,7 +209,7 @@ def cached_or_executed(sources: list[Path], root: Path, kernel_name: str = "pyth
 
 
 def _last_duration(source: Path, root: Path) -> float:
-    """How long the chapter took the last time it ran (any key), for the longest-first order; 0 if never."""
+    """How long the chapter took the last time it ran (any key), for the longest-first order; infinite if never."""
     earlier = sorted((root / CACHE).glob(f"{source.stem}-*.ipynb"), key=lambda p: p.stat().st_mtime)
     if not earlier:
         return float("inf")  # unknown: start it early
@@ -322,7 +322,7 @@ def _render_executed(original):
         finally:
             nbconvert2.jupytext = jupytext
 
-    nb2html.nnbook_wrapped = True
+    nb2html.nnbook_original = original
     return nb2html
 
 
@@ -333,8 +333,9 @@ def on_config(config, **kwargs):
         return config
     from mkdocs_jupyter import convert
 
-    if not getattr(convert.nb2html, "nnbook_wrapped", False):
-        convert.nb2html = _render_executed(convert.nb2html)
+    # Wrapped afresh on every load of this hook (mkdocs serve reloads it for each rebuild), so the
+    # converter always asks the module whose on_pre_build ran for this build.
+    convert.nb2html = _render_executed(getattr(convert.nb2html, "nnbook_original", convert.nb2html))
     _root = Path(config.config_file_path).resolve().parent
     _kernel_name = plugin.config.get("kernel_name") or "python3"
     _use_cache = bool(plugin.config.get("cache"))
