@@ -33,6 +33,7 @@ hooks (the downloads with outputs) and to the tests.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import copy
 import hashlib
 import json
@@ -182,7 +183,13 @@ def execute_notebooks(notebooks: dict, cwd: Path, kernel_name: str = "python3", 
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)  # let each kernel shut down
 
-    return asyncio.run(run_all())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # the usual case: no event loop in this thread
+        return asyncio.run(run_all())
+    # Called from code that runs an event loop in this thread (Playwright's sync API does): use another.
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(lambda: asyncio.run(run_all())).result()
 
 
 def execute_all(sources: list[Path], cwd: Path, kernel_name: str = "python3", order: dict | None = None) -> dict:
