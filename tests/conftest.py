@@ -25,7 +25,8 @@ def site(tmp_path_factory):
     folder the workers share, and the others wait for that build and reuse it.
     """
     from filelock import FileLock
-    from site_helpers import ROOT as root, build, warnings_in
+    from site_helpers import ROOT as root
+    from site_helpers import build, warnings_in
 
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from site_helpers import ROOT, build, chapter, notebook_pages, small_project
 
 pytestmark = pytest.mark.slow

@@ -20,7 +20,7 @@ from collections import defaultdict
 
 def phase(classname: str, name: str) -> str:
     """The phase a test belongs to, from its JUnit class name (dotted path) and name."""
-    if classname.startswith("docs.") or classname.startswith("README"):
+    if classname.startswith(("docs.", "README")):
         return "chapters and README run by pytest-codeblocks"
     if classname.endswith("test_browser"):
         return "browser tests (Chromium)"
