@@ -21,6 +21,7 @@ import os
 import platform
 import re
 import zipfile
+from importlib import metadata
 from pathlib import Path
 
 import jupytext
@@ -54,13 +55,14 @@ def build_date() -> str:
 
 
 def environment_stamp() -> str:
-    import torch
+    # What the kernels reported (hooks/notebook_cache.py): the build itself need not import torch.
+    from notebook_cache import execution_environment
 
-    import nnbook
-
+    env = execution_environment() or {"python": platform.python_version(), "torch": metadata.version("torch"),
+                                      "nnbook": metadata.version("nnbook"), "device": "unknown"}
     return (
-        f"Outputs on this page were computed with Python {platform.python_version()}, torch {torch.__version__} "
-        f"and nnbook {nnbook.__version__}, on the device {nnbook.best_device()}; page built {build_date()}."
+        f"Outputs on this page were computed with Python {env['python']}, torch {env['torch']} "
+        f"and nnbook {env['nnbook']}, on the device {env['device']}; page built {build_date()}."
     )
 
 
