@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import doctest
 import importlib
 import inspect
@@ -27,14 +28,42 @@ def test_nothing_public_is_missing_from_all():
     assert public - {"annotations", "import_module", "Any"} <= set(nnbook.__all__)
 
 
-@pytest.mark.parametrize("name", nnbook.__all__)
-def test_every_public_object_has_a_docstring_with_an_example(name):
+def is_constant(name: str) -> bool:
     obj = getattr(nnbook, name)
-    if not (callable(obj) or inspect.isclass(obj)):
-        return  # constants are documented by the docstring under their assignment, read by the API reference
-    doc = inspect.getdoc(obj) or ""
+    return not (callable(obj) or inspect.isclass(obj))
+
+
+def attribute_docstrings() -> dict[str, list[str]]:
+    """Every module-level assignment in the package followed by a string, as the API reference reads them:
+    name -> the docstrings found under an assignment to that name (one per module that assigns it)."""
+    found: dict[str, list[str]] = {}
+    for module_name in MODULES:
+        tree = ast.parse(inspect.getsource(importlib.import_module(module_name)))
+        for statement, after in zip(tree.body, tree.body[1:] + [None]):
+            targets = statement.targets if isinstance(statement, ast.Assign) else (
+                [statement.target] if isinstance(statement, ast.AnnAssign) else [])
+            docstring = after.value.value if (
+                isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)) else ""
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    found.setdefault(target.id, []).append(docstring)
+    return found
+
+
+@pytest.mark.parametrize("name", [name for name in nnbook.__all__ if not is_constant(name)])
+def test_every_public_callable_has_a_docstring_with_an_example(name):
+    doc = inspect.getdoc(getattr(nnbook, name)) or ""
     assert doc, f"nnbook.{name} has no docstring"
     assert ">>>" in doc, f"nnbook.{name}'s docstring has no example"
+
+
+@pytest.mark.parametrize("name", [name for name in nnbook.__all__ if is_constant(name)])
+def test_every_public_constant_has_an_attribute_docstring(name):
+    """A constant is documented by the string under its assignment, which the API reference shows."""
+    docstrings = attribute_docstrings().get(name)
+    assert docstrings, f"nnbook.{name} is assigned nowhere in the package"
+    assert any(doc.strip() for doc in docstrings), f"nnbook.{name} has no docstring under its assignment"
 
 
 @pytest.mark.parametrize("module_name", MODULES)
