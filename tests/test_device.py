@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 
 import pytest
@@ -47,9 +48,17 @@ def test_missing_mps_is_named():
         nnbook.resolve_device("mps")
 
 
-@pytest.mark.parametrize(("bad", "error"), [("gpu", ValueError), ("tpu", ValueError), (3, TypeError), (None, TypeError)])
-def test_bad_device_names(bad, error):
-    with pytest.raises(error, match="device"):
+@pytest.mark.parametrize(
+    ("bad", "error", "message"),
+    [
+        ("gpu", ValueError, "device 'gpu' is not a device name torch understands"),
+        ("tpu", ValueError, "device 'tpu' is not a device name torch understands"),
+        (3, TypeError, "device must be a string such as 'cpu' or 'cuda:0', or a torch.device, got int"),
+        (None, TypeError, "device must be a string such as 'cpu' or 'cuda:0', or a torch.device, got NoneType"),
+    ],
+)
+def test_bad_device_names(bad, error, message):
+    with pytest.raises(error, match=re.escape(message)):
         nnbook.resolve_device(bad)
 
 

@@ -12,9 +12,11 @@ import pytest
 
 import nnbook
 
-MODULES = sorted(
+# The package itself first: its docstring has an example too.
+SUBMODULES = sorted(
     name for _, name, _ in pkgutil.walk_packages(nnbook.__path__, prefix="nnbook.") if ".__" not in name
 )
+MODULES = ["nnbook", *SUBMODULES]
 
 
 def test_all_names_exist_and_are_unique():
@@ -34,17 +36,20 @@ def is_constant(name: str) -> bool:
 
 
 def attribute_docstrings() -> dict[str, list[str]]:
-    """Every module-level assignment in the package followed by a string, as the API reference reads them:
-    name -> the docstrings found under an assignment to that name (one per module that assigns it)."""
+    """name -> the string under each module-level assignment to that name in the package ("" where there is none),
+    which is where the API reference reads a constant's documentation."""
     found: dict[str, list[str]] = {}
     for module_name in MODULES:
-        tree = ast.parse(inspect.getsource(importlib.import_module(module_name)))
-        for statement, after in zip(tree.body, tree.body[1:] + [None]):
-            targets = statement.targets if isinstance(statement, ast.Assign) else (
-                [statement.target] if isinstance(statement, ast.AnnAssign) else [])
-            docstring = after.value.value if (
-                isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
-                and isinstance(after.value.value, str)) else ""
+        body = ast.parse(inspect.getsource(importlib.import_module(module_name))).body
+        for statement, after in zip(body, [*body[1:], None], strict=True):
+            if isinstance(statement, ast.Assign):
+                targets = statement.targets
+            elif isinstance(statement, ast.AnnAssign):
+                targets = [statement.target]
+            else:
+                continue
+            documented = isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+            docstring = after.value.value if documented and isinstance(after.value.value, str) else ""
             for target in targets:
                 if isinstance(target, ast.Name):
                     found.setdefault(target.id, []).append(docstring)
