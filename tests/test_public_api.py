@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import doctest
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -35,6 +36,7 @@ def is_constant(name: str) -> bool:
     return not (callable(obj) or inspect.isclass(obj))
 
 
+@functools.cache
 def attribute_docstrings() -> dict[str, list[str]]:
     """name -> the string under each module-level assignment to that name in the package ("" where there is none),
     which is where the API reference reads a constant's documentation."""

@@ -19,6 +19,8 @@ python3 -c 'import make; make.ensure_environment()'
 .venv/bin/pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e ".[mutation]"
 
 status=0
+# One thread per test process: the machine is shared, and torch's thread pool only fights for it.
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 nice -n 19 .venv/bin/mutmut run --max-children "${MUTMUT_CHILDREN:-2}" "$@" || status=$?
 
 .venv/bin/mutmut export-cicd-stats >/dev/null
