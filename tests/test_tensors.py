@@ -85,7 +85,7 @@ def test_broadcast_of_three_shapes(a, b, c):
     try:
         expected = tuple(torch.broadcast_shapes(a, b, c))
     except RuntimeError:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="do not broadcast"):
             nnbook.tensors.broadcast_shape(a, b, c)
         return
     assert nnbook.tensors.broadcast_shape(a, b, c) == expected
