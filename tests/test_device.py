@@ -112,9 +112,11 @@ def test_gpu_trainers_match_cpu():
     for level, trainer in nnbook.TRAINERS.items():
         cpu = trainer(x, y, epochs=20, log_every=0, device="cpu")
         gpu = trainer(x, y, epochs=20, log_every=0, device="cuda")
-        assert gpu.device.type == "cuda"
-        torch.testing.assert_close(torch.tensor(gpu.losses), torch.tensor(cpu.losses), rtol=1e-3, atol=1e-4)
-        assert gpu.predict(x).device.type == "cuda"
+        assert gpu.device.type == "cuda", level
+        torch.testing.assert_close(
+            torch.tensor(gpu.losses), torch.tensor(cpu.losses), rtol=1e-3, atol=1e-4, msg=lambda m, level=level: f"{level}: {m}"
+        )
+        assert gpu.predict(x).device.type == "cuda", level
 
 
 @pytest.mark.gpu
@@ -124,5 +126,5 @@ def test_gpu_moves_and_timing():
     assert moved["x"].device.type == "cuda"
     a = torch.randn(256, 256, device="cuda")
     assert nnbook.device.time_call(lambda: a @ a, device="cuda", repeat=3).best > 0
-    with pytest.raises(RuntimeError, match="same device|expected device"):
+    with pytest.raises(RuntimeError, match=r"same device|expected device"):
         torch.ones(3) + moved["x"]

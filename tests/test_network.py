@@ -43,7 +43,7 @@ def test_two_layer_params_are_copies():
     assert not torch.equal(params["w1"], model[0].weight.detach().t())
     with pytest.raises(ValueError, match="model must be a two-layer network"):
         nnbook.network.two_layer_params(nn.Linear(3, 1))
-    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+    with pytest.raises(TypeError, match=r"model must be a torch\.nn\.Module"):
         nnbook.network.two_layer_params({"w1": 1})
 
 
@@ -59,7 +59,7 @@ def test_shape_errors_name_the_argument():
         nnbook.neuron(torch.randn(3), torch.randn(4), 0.0)
     with pytest.raises(ValueError, match=r"w must have shape \(d_in, d_out\)"):
         nnbook.dense(torch.randn(3), torch.randn(3), torch.randn(3))
-    with pytest.raises(TypeError, match="x must be a torch.Tensor"):
+    with pytest.raises(TypeError, match=r"x must be a torch\.Tensor"):
         nnbook.dense([1.0, 2.0], w1, b1)
 
 
@@ -71,5 +71,5 @@ def test_two_layer_net_structure_and_errors():
         nnbook.TwoLayerNet(3, 0, 2)
     with pytest.raises(ValueError, match=r"x must have shape \(n, 3\) or \(3,\), got \(8, 4\)"):
         model(torch.randn(8, 4))
-    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+    with pytest.raises(TypeError, match=r"model must be a torch\.nn\.Module"):
         nnbook.count_parameters("model")

@@ -101,9 +101,9 @@ def test_the_chapters_broadcasting_examples():
 
 
 def test_bad_input_is_named():
-    with pytest.raises(TypeError, match="t must be a torch.Tensor, got list"):
+    with pytest.raises(TypeError, match=r"t must be a torch\.Tensor, got list"):
         nnbook.tensors.describe([1, 2])
-    with pytest.raises(TypeError, match="b must be a torch.Tensor"):
+    with pytest.raises(TypeError, match=r"b must be a torch\.Tensor"):
         nnbook.tensors.shares_storage(torch.zeros(1), "b")
     with pytest.raises(TypeError, match=r"shape 2 must be a shape \(a tuple of integers >= 0\) or a tensor, got \(3, -1\)"):
         nnbook.tensors.broadcast_shape((3,), (3, -1))

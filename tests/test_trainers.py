@@ -27,7 +27,7 @@ def test_trainers_share_one_signature():
 def test_result_shape_and_learning(level, data):
     x, y = data
     seen = []
-    result = nnbook.TRAINERS[level](x, y, epochs=30, log_every=0, on_epoch=lambda e, l: seen.append(e))
+    result = nnbook.TRAINERS[level](x, y, epochs=30, log_every=0, on_epoch=lambda epoch, loss: seen.append(epoch))
     assert isinstance(result, nnbook.TrainResult)
     assert result.level == level and result.epochs == 30 and len(result.losses) == 30
     assert seen == list(range(1, 31))
