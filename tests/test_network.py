@@ -25,6 +25,17 @@ def test_dense_matches_nn_linear(batch):
     torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
 
 
+def test_dense_applies_its_activation_and_names_its_arguments():
+    x, w, b = torch.randn(5, 2, dtype=torch.float64), torch.randn(2, 3, dtype=torch.float64), torch.randn(3, dtype=torch.float64)
+    linear = nnbook.dense(x, w, b)
+    torch.testing.assert_close(linear, x @ w + b)
+    torch.testing.assert_close(nnbook.dense(x, w, b, activation=torch.relu), torch.relu(linear))
+    with pytest.raises(ValueError, match=r"^b must have shape \(3,\), one bias per column of w, got shape \(4,\)"):
+        nnbook.dense(x, w, torch.randn(4, dtype=torch.float64))
+    with pytest.raises(TypeError, match=r"^activation must be a function .* got str 'relu'"):
+        nnbook.dense(x, w, b, activation="relu")
+
+
 def test_two_layer_forward_matches_module_for_batch_and_single_input():
     model = nnbook.TwoLayerNet(3, 4, 2).double()
     params = nnbook.network.two_layer_params(model)
@@ -71,5 +82,5 @@ def test_two_layer_net_structure_and_errors():
         nnbook.TwoLayerNet(3, 0, 2)
     with pytest.raises(ValueError, match=r"x must have shape \(n, 3\) or \(3,\), got \(8, 4\)"):
         model(torch.randn(8, 4))
-    with pytest.raises(TypeError, match=r"model must be a torch\.nn\.Module"):
+    with pytest.raises(TypeError, match=r"model must be a torch\.nn\.Module, got str 'model'"):
         nnbook.count_parameters("model")
