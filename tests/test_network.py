@@ -32,6 +32,8 @@ def test_dense_applies_its_activation_and_names_its_arguments():
     torch.testing.assert_close(nnbook.dense(x, w, b, activation=torch.relu), torch.relu(linear))
     with pytest.raises(ValueError, match=r"^b must have shape \(3,\), one bias per column of w, got shape \(4,\)"):
         nnbook.dense(x, w, torch.randn(4, dtype=torch.float64))
+    with pytest.raises(ValueError, match=r"^x must have 2 values in its last dimension to match w of shape \(2, 3\)"):
+        nnbook.dense(torch.randn(5, 4, dtype=torch.float64), w, b)
     with pytest.raises(TypeError, match=r"^activation must be a function .* got str 'relu'"):
         nnbook.dense(x, w, b, activation="relu")
 
