@@ -68,6 +68,17 @@ def test_shape_errors_name_the_argument():
         nnbook.two_layer_forward(torch.randn(8, 3), w1, torch.randn(5), w2, b2)
     with pytest.raises(ValueError, match=r"w2 must have 4 rows, one per column of w1 \(shape \(3, 4\)\), got shape \(2, 4\)"):
         nnbook.two_layer_forward(torch.randn(8, 3), w1, b1, torch.randn(2, 4), b2)
+    # the output layer's checks name its own arguments, for a batch and for one input
+    with pytest.raises(ValueError, match=r"^w2 must have 4 rows, one per column of w1 \(shape \(3, 4\)\)"):
+        nnbook.two_layer_forward(torch.randn(3), w1, b1, torch.randn(2, 4), b2)
+    with pytest.raises(ValueError, match=r"^w2 must have shape \(d_hidden, d_out\), got shape \(4,\)"):
+        nnbook.two_layer_forward(torch.randn(8, 3), w1, b1, torch.randn(4), b2)
+    with pytest.raises(TypeError, match=r"^w2 must be a floating-point tensor, got dtype torch\.int64"):
+        nnbook.two_layer_forward(torch.randn(8, 3), w1, b1, torch.ones(4, 2, dtype=torch.int64), b2)
+    with pytest.raises(ValueError, match=r"^b2 must have shape \(2,\), one bias per column of w2, got shape \(3,\)"):
+        nnbook.two_layer_forward(torch.randn(8, 3), w1, b1, w2, torch.randn(3))
+    with pytest.raises(TypeError, match=r"^b2 must have the dtype of x, torch\.float32, got torch\.float64"):
+        nnbook.two_layer_forward(torch.randn(8, 3), w1, b1, w2, torch.randn(2, dtype=torch.float64))
     with pytest.raises(ValueError, match=r"w must have shape \(3,\) to match x"):
         nnbook.neuron(torch.randn(3), torch.randn(4), 0.0)
     with pytest.raises(ValueError, match=r"w must have shape \(d_in, d_out\)"):
@@ -80,8 +91,11 @@ def test_two_layer_net_structure_and_errors():
     model = nnbook.TwoLayerNet(3, 4, 2)
     assert nnbook.count_parameters(model) == 26
     assert [p.numel() for p in model.layer1.parameters()] == [12, 4]
-    with pytest.raises(ValueError, match=r"d_hidden must be an integer >= 1, got 0"):
-        nnbook.TwoLayerNet(3, 0, 2)
+    for args, name in [((0, 4, 2), "d_in"), ((3, 0, 2), "d_hidden"), ((3, 4, 0), "d_out")]:
+        with pytest.raises(ValueError, match=rf"^{name} must be an integer >= 1, got 0"):
+            nnbook.TwoLayerNet(*args)
+    with pytest.raises(TypeError, match=r"^x must be a floating-point tensor, got dtype torch\.int64"):
+        model(torch.ones(8, 3, dtype=torch.int64))
     with pytest.raises(ValueError, match=r"x must have shape \(n, 3\) or \(3,\), got \(8, 4\)"):
         model(torch.randn(8, 4))
     with pytest.raises(TypeError, match=r"model must be a torch\.nn\.Module, got str 'model'"):
