@@ -79,6 +79,14 @@ def test_shape_errors_name_the_argument():
         nnbook.two_layer_forward(torch.randn(8, 3), w1, b1, w2, torch.randn(3))
     with pytest.raises(TypeError, match=r"^b2 must have the dtype of x, torch\.float32, got torch\.float64"):
         nnbook.two_layer_forward(torch.randn(8, 3), w1, b1, w2, torch.randn(2, dtype=torch.float64))
+    for x, w, error, message in [
+        (torch.ones(3, dtype=torch.int64), torch.randn(3), TypeError, r"^x must be a floating-point tensor"),
+        (torch.randn(2, 3), torch.randn(3), ValueError, r"^x must have shape \(d_in,\), got shape \(2, 3\)"),
+        (torch.randn(3), torch.ones(3, dtype=torch.int64), TypeError, r"^w must be a floating-point tensor"),
+        (torch.randn(3), torch.randn(3, 1), ValueError, r"^w must have shape \(d_in,\), got shape \(3, 1\)"),
+    ]:
+        with pytest.raises(error, match=message):
+            nnbook.neuron(x, w, 0.0)
     with pytest.raises(ValueError, match=r"w must have shape \(3,\) to match x"):
         nnbook.neuron(torch.randn(3), torch.randn(4), 0.0)
     with pytest.raises(ValueError, match=r"w must have shape \(d_in, d_out\)"):
