@@ -54,10 +54,40 @@ def test_two_layer_params_are_copies():
     with torch.no_grad():
         model[0].weight.add_(1.0)
     assert not torch.equal(params["w1"], model[0].weight.detach().t())
+    assert all(p.is_contiguous() for p in params.values())  # w1 and w2 are transposed copies, laid out afresh
     with pytest.raises(ValueError, match="model must be a two-layer network"):
         nnbook.network.two_layer_params(nn.Linear(3, 1))
-    with pytest.raises(TypeError, match=r"model must be a torch\.nn\.Module"):
+    three = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 4), nn.Linear(4, 1))
+    with pytest.raises(ValueError, match=r"^model must be a two-layer network .* got Sequential with 3 nn\.Linear layer"):
+        nnbook.network.two_layer_params(three)
+    with pytest.raises(TypeError, match=r"^model must be a torch\.nn\.Module, got dict"):
         nnbook.network.two_layer_params({"w1": 1})
+
+
+def test_neuron_takes_its_bias_as_a_number_or_a_one_number_tensor():
+    x, w = torch.randn(3), torch.randn(3)
+    assert nnbook.neuron(x, w, torch.tensor([0.1])).item() == pytest.approx(nnbook.neuron(x, w, 0.1).item())
+    for b, error, message in [
+        (torch.tensor([1.0, 2.0]), ValueError, r"^b must hold one number, got a tensor of shape \(2,\)"),
+        (torch.tensor(1), TypeError, r"^b must be a floating-point tensor"),
+        (torch.tensor(1.0, dtype=torch.float64), TypeError, r"^b must have the dtype of x, torch\.float32"),
+        ("one", TypeError, r"^b must be a number, got str 'one'"),
+    ]:
+        with pytest.raises(error, match=message):
+            nnbook.neuron(x, w, b)
+
+
+def test_hidden_layer_checks_name_w1_and_b1():
+    x, w2, b2 = torch.randn(8, 3), torch.randn(4, 2), torch.randn(2)
+    for w1, b1, error, message in [
+        (torch.ones(3, 4, dtype=torch.int64), torch.randn(4), TypeError, r"^w1 must be a floating-point tensor"),
+        (torch.randn(3, 4, dtype=torch.float64), torch.randn(4), TypeError, r"^w1 must have the dtype of x"),
+        (torch.randn(3, 4), torch.randn(1, 4), ValueError, r"^b1 must have shape \(d_out,\), got shape \(1, 4\)"),
+        (torch.randn(3, 4), torch.ones(4, dtype=torch.int64), TypeError, r"^b1 must be a floating-point tensor"),
+        (torch.randn(3, 4), torch.randn(4, dtype=torch.float64), TypeError, r"^b1 must have the dtype of x"),
+    ]:
+        with pytest.raises(error, match=message):
+            nnbook.two_layer_forward(x, w1, b1, w2, b2)
 
 
 def test_shape_errors_name_the_argument():
