@@ -34,6 +34,8 @@ def test_dense_applies_its_activation_and_names_its_arguments():
         nnbook.dense(x, w, torch.randn(4, dtype=torch.float64))
     with pytest.raises(ValueError, match=r"^x must have 2 values in its last dimension to match w of shape \(2, 3\)"):
         nnbook.dense(torch.randn(5, 4, dtype=torch.float64), w, b)
+    with pytest.raises(ValueError, match=r"^x must have shape \(d_in,\) or \(n, d_in\), got shape \(2, 5, 2\)"):
+        nnbook.dense(torch.randn(2, 5, 2, dtype=torch.float64), w, b)
     with pytest.raises(TypeError, match=r"^activation must be a function .* got str 'relu'"):
         nnbook.dense(x, w, b, activation="relu")
 
