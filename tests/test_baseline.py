@@ -35,6 +35,9 @@ def test_metrics():
     assert nnbook.mse(y_pred, y) == pytest.approx(1.25 / 3)
     with pytest.raises(ValueError, match=r"y_pred must have the shape of y, \(3, 1\), got \(3,\)"):
         nnbook.sse(y_pred.flatten(), y)
+    assert nnbook.sse(torch.tensor([[1.0]]), torch.tensor([[3.0]])) == pytest.approx(4.0)  # one value is enough
+    with pytest.raises(ValueError, match=r"^y must hold at least one value, got an empty tensor$"):
+        nnbook.mse(torch.empty(0, 1), torch.empty(0, 1))
 
 
 def test_least_squares_bad_input():

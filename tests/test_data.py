@@ -34,6 +34,12 @@ def test_large_sample_recovers_the_coefficients():
 def test_custom_coefficients_and_noise():
     x, y = nnbook.simulate_regression(n=50, coefs=[1.0, 2.0], noise_sd=0.5, seed=0, dtype=torch.float64)
     assert x.shape == (50, 2) and y.dtype == torch.float64
+    # The data follow the coefficients and the noise asked for (a large sample, so least squares recovers them)
+    x, y = nnbook.simulate_regression(n=200_000, coefs=[1.0, 2.0], noise_sd=0.5, seed=1, dtype=torch.float64)
+    coef, *_ = np.linalg.lstsq(x.numpy(), y.numpy(), rcond=None)
+    np.testing.assert_allclose(coef.ravel(), [1.0, 2.0], atol=0.01)
+    residual = y - x @ torch.tensor([[1.0], [2.0]], dtype=torch.float64)
+    assert abs(residual.std().item() - 0.5) < 0.01
 
 
 @pytest.mark.parametrize(

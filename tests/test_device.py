@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 
 import pytest
@@ -51,9 +52,17 @@ def test_missing_mps_is_named():
         nnbook.device.resolve_device("mps")
 
 
-@pytest.mark.parametrize(("bad", "error"), [("gpu", ValueError), ("tpu", ValueError), (3, TypeError), (None, TypeError)])
-def test_bad_device_names(bad, error):
-    with pytest.raises(error, match="device"):
+@pytest.mark.parametrize(
+    ("bad", "error", "message"),
+    [
+        ("gpu", ValueError, "device 'gpu' is not a device name torch understands"),
+        ("tpu", ValueError, "device 'tpu' is not a device name torch understands"),
+        (3, TypeError, "device must be a string such as 'cpu' or 'cuda:0', or a torch.device, got int"),
+        (None, TypeError, "device must be a string such as 'cpu' or 'cuda:0', or a torch.device, got NoneType"),
+    ],
+)
+def test_bad_device_names(bad, error, message):
+    with pytest.raises(error, match=re.escape(message)):
         nnbook.device.resolve_device(bad)
 
 
@@ -101,9 +110,11 @@ def test_gpu_trainers_match_cpu():
     for level, trainer in nnbook.TRAINERS.items():
         cpu = trainer(x, y, epochs=20, log_every=0, device="cpu")
         gpu = trainer(x, y, epochs=20, log_every=0, device="cuda")
-        assert gpu.device.type == "cuda"
-        torch.testing.assert_close(torch.tensor(gpu.losses), torch.tensor(cpu.losses), rtol=1e-3, atol=1e-4)
-        assert gpu.predict(x).device.type == "cuda"
+        assert gpu.device.type == "cuda", level
+        torch.testing.assert_close(
+            torch.tensor(gpu.losses), torch.tensor(cpu.losses), rtol=1e-3, atol=1e-4, msg=lambda m, level=level: f"{level}: {m}"
+        )
+        assert gpu.predict(x).device.type == "cuda", level
 
 
 @pytest.mark.gpu
@@ -115,5 +126,5 @@ def test_gpu_moves_and_timing():
     from torch.utils.benchmark import Timer
 
     assert Timer("a @ a", globals={"a": a}).timeit(3).median > 0
-    with pytest.raises(RuntimeError, match="same device|expected device"):
+    with pytest.raises(RuntimeError, match=r"same device|expected device"):
         torch.ones(3) + moved["x"]

@@ -54,7 +54,8 @@ def test_python_fences_are_collected(path):
         word = info.strip().split(" ")[0].split("{")[0].lower() if info.strip() else ""
         if word in {"py", "python", "python3", "pycon", "ipython"} or info.lstrip().startswith(("py", "python")):
             assert info == "python", (
-                f"{path.name}:{line}: fence info {info!r} would be skipped by pytest-codeblocks; write exactly ```python"
+                f"{path.name}:{line}: fence info {info!r} would be skipped by pytest-codeblocks; "
+                "write exactly ```python"
             )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import doctest
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -63,17 +65,57 @@ def test_version_comes_from_the_package_metadata():
     assert nnbook.__version__ == version("nnbook")
 
 
-@pytest.mark.parametrize("name", nnbook.__all__)
-def test_every_public_object_has_a_docstring_with_an_example(name):
-    obj = getattr(nnbook, name)
-    if not (callable(obj) or inspect.isclass(obj)):
-        return  # constants are documented by the docstring under their assignment, read by the API reference
-    doc = inspect.getdoc(obj) or ""
+def is_constant(obj) -> bool:
+    return not (callable(obj) or inspect.isclass(obj))
+
+
+@functools.cache
+def attribute_docstrings() -> dict[str, list[str]]:
+    """name -> the string under each module-level assignment to that name in the package ("" where there is none),
+    which is where the API reference reads a constant's documentation."""
+    found: dict[str, list[str]] = {}
+    for module_name in ["nnbook", *MODULES]:
+        body = ast.parse(inspect.getsource(importlib.import_module(module_name))).body
+        for statement, after in zip(body, [*body[1:], None], strict=True):
+            if isinstance(statement, ast.Assign):
+                targets = statement.targets
+            elif isinstance(statement, ast.AnnAssign):
+                targets = [statement.target]
+            else:
+                continue
+            documented = isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+            docstring = after.value.value if documented and isinstance(after.value.value, str) else ""
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    found.setdefault(target.id, []).append(docstring)
+    return found
+
+
+@pytest.mark.parametrize("name", [name for name in nnbook.__all__ if not is_constant(getattr(nnbook, name))])
+def test_every_public_callable_has_a_docstring_with_an_example(name):
+    doc = inspect.getdoc(getattr(nnbook, name)) or ""
     assert doc, f"nnbook.{name} has no docstring"
     assert ">>>" in doc, f"nnbook.{name}'s docstring has no example"
 
 
-@pytest.mark.parametrize("module_name", MODULES)
+PUBLIC_CONSTANTS = [
+    f"{module_name}.{name}"
+    for module_name in PUBLIC_MODULES
+    for name in importlib.import_module(module_name).__all__
+    if is_constant(getattr(importlib.import_module(module_name), name))
+]
+
+
+@pytest.mark.parametrize("qualified_name", PUBLIC_CONSTANTS)
+def test_every_public_constant_has_an_attribute_docstring(qualified_name):
+    """A constant is documented by the string under its assignment, which the API reference shows."""
+    name = qualified_name.rsplit(".", 1)[1]
+    docstrings = attribute_docstrings().get(name)
+    assert docstrings, f"{qualified_name} is assigned nowhere in the package"
+    assert any(doc.strip() for doc in docstrings), f"{qualified_name} has no docstring under its assignment"
+
+
+@pytest.mark.parametrize("module_name", ["nnbook", *MODULES])  # the package's own docstring has an example too
 def test_docstring_examples_run(module_name):
     module = importlib.import_module(module_name)
     finder = doctest.DocTestFinder(exclude_empty=True)

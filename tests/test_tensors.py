@@ -85,7 +85,7 @@ def test_broadcast_of_three_shapes(a, b, c):
     try:
         expected = tuple(torch.broadcast_shapes(a, b, c))
     except RuntimeError:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="do not broadcast"):
             nnbook.tensors.broadcast_shape(a, b, c)
         return
     assert nnbook.tensors.broadcast_shape(a, b, c) == expected
@@ -100,10 +100,22 @@ def test_the_chapters_broadcasting_examples():
     assert nnbook.tensors.explain_broadcast((3, 5), (5,)).splitlines()[-1].split() == ["result:", "3", "5"]
 
 
+def test_explain_broadcast_shows_every_step():
+    """The chapter prints this table: each shape right-aligned, the padded ones, then the result."""
+    assert nnbook.tensors.explain_broadcast((8, 1, 6, 1), (7, 1, 5)).splitlines() == [
+        "shape 1:    8  1  6  1",
+        "shape 2:       7  1  5",
+        "padded 2:   1  7  1  5",
+        "result:     8  7  6  5",
+    ]
+    with pytest.raises(TypeError, match=r"^shape 2 must be a shape"):
+        nnbook.tensors.explain_broadcast((3,), (3, -1))
+
+
 def test_bad_input_is_named():
-    with pytest.raises(TypeError, match="t must be a torch.Tensor, got list"):
+    with pytest.raises(TypeError, match=r"t must be a torch\.Tensor, got list"):
         nnbook.tensors.describe([1, 2])
-    with pytest.raises(TypeError, match="b must be a torch.Tensor"):
+    with pytest.raises(TypeError, match=r"b must be a torch\.Tensor"):
         nnbook.tensors.shares_storage(torch.zeros(1), "b")
     with pytest.raises(TypeError, match=r"shape 2 must be a shape \(a tuple of integers >= 0\) or a tensor, got tuple \(3, -1\)"):
         nnbook.tensors.broadcast_shape((3,), (3, -1))

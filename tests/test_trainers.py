@@ -27,7 +27,7 @@ def test_trainers_share_one_signature():
 def test_result_shape_and_learning(level, data):
     x, y = data
     seen = []
-    result = nnbook.TRAINERS[level](x, y, epochs=30, log_every=0, on_epoch=lambda e, l: seen.append(e))
+    result = nnbook.TRAINERS[level](x, y, epochs=30, log_every=0, on_epoch=lambda epoch, loss: seen.append(epoch))
     assert isinstance(result, nnbook.TrainResult)
     assert result.level == level and result.epochs == 30 and len(result.losses) == 30
     assert seen == list(range(1, 31))
@@ -76,8 +76,10 @@ def test_adam_network_close_to_least_squares_on_source_004_setting():
     ols = nnbook.fit_least_squares(x, y)
     sse_net = nnbook.sse(net.predict(x), y)
     sse_ols = nnbook.sse(ols.predict(x), y)
-    assert sse_ols <= sse_net * (1 + 1e-9) or sse_net < sse_ols  # OLS is the best linear fit
+    # The network is not linear, so it may end a little below OLS on its training data: no ordering is
+    # asserted, only closeness. The band means something because predicting the mean is far outside it.
     assert abs(sse_net - sse_ols) / sse_ols < 0.05
+    assert nnbook.sse(y.mean().expand_as(y), y) > 2 * sse_ols
 
 
 @pytest.mark.parametrize("level", LEVELS)

@@ -21,7 +21,8 @@ class LinearFit:
         intercept: shape ``(d_out,)``.
 
     Examples:
-        >>> fit = LinearFit(coef=torch.tensor([[2.0]], dtype=torch.float64), intercept=torch.tensor([1.0], dtype=torch.float64))
+        >>> coef, intercept = torch.tensor([[2.0]], dtype=torch.float64), torch.tensor([1.0], dtype=torch.float64)
+        >>> fit = LinearFit(coef=coef, intercept=intercept)
         >>> fit.predict(torch.tensor([[0.0], [3.0]]))
         tensor([[1.],
                 [7.]])

@@ -8,6 +8,7 @@ meaningful even on a busy machine where absolute times are not.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -211,15 +212,11 @@ def _time_levels(sizes, levels, epochs, repeat, dev) -> list[LevelTiming]:
         x, y = x.to(dev), y.to(dev)
         for level in levels:
             kw = _settings_for(level, n, d_hidden)
-            trainer = TRAINERS[level]
-            hand = hand_written_loops[level]
-
-            def run_trainer():
-                trainer(x, y, d_hidden=d_hidden, epochs=epochs, seed=0, log_every=0, **kw)
-
-            def run_hand():
-                hand(x, y, d_hidden, epochs, kw["lr"], 0)
-
+            # partial binds this iteration's values (a closure would read the loop variables when called)
+            run_trainer = functools.partial(
+                TRAINERS[level], x, y, d_hidden=d_hidden, epochs=epochs, seed=0, log_every=0, **kw
+            )
+            run_hand = functools.partial(hand_written_loops[level], x, y, d_hidden, epochs, kw["lr"], 0)
             # torch's Timer warms each up, synchronises the device around its clock, and keeps
             # the thread count fixed; one run per measurement, alternating, so both see the same load.
             timers = [

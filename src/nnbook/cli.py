@@ -53,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser(
         "train",
         help="train the book's two-layer network on simulated data",
-        description="Train the book's regression network (3 -> hidden -> 1) on simulated data at one level of help from torch.",
+        description=(
+            "Train the book's regression network (3 -> hidden -> 1) on simulated data at one level of help from torch."
+        ),
     )
     train.add_argument("--level", choices=LEVELS, default="optim", help="which trainer (default: optim)")
     train.add_argument("--epochs", type=_int_in(1, MAX_EPOCHS), default=200, help="passes over the data (default: 200)")
@@ -75,7 +77,8 @@ def info(out: TextIO) -> int:
     from . import __version__
     from .device import available_devices, best_device
 
-    print(f"python   {platform.python_version()} ({platform.python_implementation()}, {platform.system()} {platform.machine()})", file=out)
+    system = f"{platform.python_implementation()}, {platform.system()} {platform.machine()}"
+    print(f"python   {platform.python_version()} ({system})", file=out)
     print(f"torch    {torch.__version__}", file=out)
     print(f"nnbook   {__version__}", file=out)
     print(f"devices  {', '.join(str(d) for d in available_devices())}", file=out)

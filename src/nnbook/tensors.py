@@ -79,10 +79,11 @@ def broadcast_shape(*shapes: Sequence[int] | torch.Tensor) -> tuple[int, ...]:
     Examples:
         >>> broadcast_shape((8, 1, 6, 1), (7, 1, 5))
         (8, 7, 6, 5)
-        >>> broadcast_shape((3, 5), (2,))
-        Traceback (most recent call last):
-        ...
-        ValueError: shapes (3, 5) and (2,) do not broadcast: in the last dimension the sizes are 5 and 2, and neither is 1
+        >>> try:
+        ...     broadcast_shape((3, 5), (2,))
+        ... except ValueError as error:
+        ...     print(error)
+        shapes (3, 5) and (2,) do not broadcast: in the last dimension the sizes are 5 and 2, and neither is 1
     """
     if not shapes:
         raise TypeError("broadcast_shape needs at least one shape")
