@@ -29,16 +29,15 @@ from pathlib import Path
 
 import jupytext
 import nbformat
-from mkdocs.utils import get_relative_url
-
 import package_wheel
+from mkdocs.utils import get_relative_url
 
 ARCHIVE = "downloads/nnbook-notebooks.zip"
 NO_ALT = 'alt="No description has been provided for this image"'
 _CELL_START = re.compile(r'(?=<div class="jp-Cell jp-CodeCell)')
-_CODE_TEXT = re.compile(r'<div class="clipboard-copy-txt"[^>]*>(.*?)</div>', re.S)
-_ALT_COMMENT = re.compile(r"^# alt: (.+(?:\n#   .+)*)", re.M)
-_TITLE_END = re.compile(r"(<h1[^>]*>.*?</h1>)", re.S)
+_CODE_TEXT = re.compile(r'<div class="clipboard-copy-txt"[^>]*>(.*?)</div>', re.DOTALL)
+_ALT_COMMENT = re.compile(r"^# alt: (.+(?:\n#   .+)*)", re.MULTILINE)
+_TITLE_END = re.compile(r"(<h1[^>]*>.*?</h1>)", re.DOTALL)
 
 _notebooks: dict[str, bytes] = {}
 _stamp = ""
@@ -47,7 +46,9 @@ _install_cell = ""
 
 def install_cell_source(site_url: str, version: str) -> str:
     """The download's first code cell: install nnbook where it is missing, as notebook users do."""
-    requirement = package_wheel.install_command(site_url, version).removeprefix("pip install ")
+    requirement = package_wheel.install_command(site_url, version).removeprefix(
+        "pip install "
+    )
     return (
         "# Installs nnbook (and matplotlib) where it is missing: the wheel of the version this\n"
         "# notebook was built with. Install the torch build that suits your machine first;\n"
@@ -63,7 +64,9 @@ def install_cell_source(site_url: str, version: str) -> str:
 
 def _executed(source: Path) -> nbformat.NotebookNode:
     """The chapter executed by this build (issue 14's ``executed_notebook``), or executed here."""
-    cache = sys.modules.get("hooks/notebook_cache.py")  # the module mkdocs loaded, with its state
+    cache = sys.modules.get(
+        "hooks/notebook_cache.py"
+    )  # the module mkdocs loaded, with its state
     executed_notebook = getattr(cache, "executed_notebook", None)
     if executed_notebook is not None:
         return executed_notebook(source)
@@ -76,11 +79,18 @@ def _executed(source: Path) -> nbformat.NotebookNode:
 
     notebook = jupytext.read(source)
     with tempfile.TemporaryDirectory(prefix="nnbook-download-") as folder:
-        sockets = {"transport": "ipc", "ip": os.path.join(folder, "kernel")} if os.name == "posix" else {}
+        sockets = (
+            {"transport": "ipc", "ip": os.path.join(folder, "kernel")}
+            if os.name == "posix"
+            else {}
+        )
         kernel = KernelManager(kernel_name="python3", **sockets)
         try:
             nbclient.NotebookClient(
-                notebook, km=kernel, timeout=600, resources={"metadata": {"path": str(source.parent)}}
+                notebook,
+                km=kernel,
+                timeout=600,
+                resources={"metadata": {"path": str(source.parent)}},
             ).execute()
         finally:
             if kernel.has_kernel:
@@ -93,8 +103,13 @@ def notebook_bytes(notebook: nbformat.NotebookNode, install_cell: str) -> bytes:
 
     Cell ids are stable and the execution timestamps dropped, so rebuilds give the same file.
     """
-    notebook = nbformat.from_dict(notebook)  # a copy: the caller's notebook stays as it was
-    first_code = next((i for i, c in enumerate(notebook.cells) if c.cell_type == "code"), len(notebook.cells))
+    notebook = nbformat.from_dict(
+        notebook
+    )  # a copy: the caller's notebook stays as it was
+    first_code = next(
+        (i for i, c in enumerate(notebook.cells) if c.cell_type == "code"),
+        len(notebook.cells),
+    )
     notebook.cells.insert(first_code, nbformat.v4.new_code_cell(install_cell))
     for index, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{index}"
@@ -105,7 +120,11 @@ def notebook_bytes(notebook: nbformat.NotebookNode, install_cell: str) -> bytes:
 
 def build_date() -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
+    moment = (
+        dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+        if epoch
+        else dt.datetime.now(dt.timezone.utc)
+    )
     return moment.date().isoformat()
 
 
@@ -126,7 +145,9 @@ def add_alt_text(output: str) -> str:
         code = _CODE_TEXT.search(piece)
         found = _ALT_COMMENT.search(html.unescape(code.group(1))) if code else None
         if NO_ALT in piece and found:
-            text = " ".join(line.lstrip("# ").strip() for line in found.group(1).splitlines())
+            text = " ".join(
+                line.lstrip("# ").strip() for line in found.group(1).splitlines()
+            )
             pieces[i] = piece.replace(NO_ALT, f'alt="{html.escape(text, quote=True)}"')
     return "".join(pieces)
 
@@ -136,7 +157,11 @@ def on_pre_build(config, **kwargs):
     _notebooks.clear()
     _stamp = html.escape(environment_stamp())  # the same for every page of one build
     root = Path(config.config_file_path).parent
-    version = package_wheel.project_version(root) if (root / "pyproject.toml").exists() else "0"
+    version = (
+        package_wheel.project_version(root)
+        if (root / "pyproject.toml").exists()
+        else "0"
+    )
     _install_cell = install_cell_source(config.site_url or "", version)
 
 
@@ -164,7 +189,9 @@ def on_post_build(config, **kwargs):
         for url, data in sorted(_notebooks.items()):
             (site / url).parent.mkdir(parents=True, exist_ok=True)
             (site / url).write_bytes(data)
-            info = zipfile.ZipInfo(f"nnbook/{Path(url).name}", date_time=(2026, 1, 1, 0, 0, 0))
+            info = zipfile.ZipInfo(
+                f"nnbook/{Path(url).name}", date_time=(2026, 1, 1, 0, 0, 0)
+            )
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data)
     (site / ARCHIVE).parent.mkdir(parents=True, exist_ok=True)

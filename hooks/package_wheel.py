@@ -20,10 +20,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
-import re
 import tempfile
 from importlib import metadata
 from pathlib import Path
@@ -36,6 +36,9 @@ DEFAULT_EPOCH = "315532800"
 # What the sdist holds (MANIFEST.in keeps the tests out), and so what the wheel is made of.
 _INPUTS = ("pyproject.toml", "MANIFEST.in", "README.md", "LICENSE")
 
+# True once this version is on PyPI: readers then install it from there (docs/contributing.md, "Releasing").
+ON_PYPI = False
+
 _wheel: Path | None = None
 
 
@@ -43,7 +46,7 @@ def project_version(root: Path) -> str:
     """The version in ``pyproject.toml`` (read without tomllib, which Python 3.10 lacks)."""
     text = (root / "pyproject.toml").read_text(encoding="utf-8")
     project = text.split("[project]", 1)[1].split("\n[", 1)[0]
-    return re.search(r'^version\s*=\s*"([^"]+)"', project, re.M).group(1)
+    return re.search(r'^version\s*=\s*"([^"]+)"', project, re.MULTILINE).group(1)
 
 
 def wheel_name(version: str) -> str:
@@ -57,6 +60,8 @@ def wheel_url(site_url: str, version: str) -> str:
 
 def install_command(site_url: str, version: str) -> str:
     """The one command the home page, the README and the notebooks give readers."""
+    if ON_PYPI:
+        return f'pip install "nnbook[plot]=={version}"'
     return f'pip install "nnbook[plot] @ {wheel_url(site_url, version)}"'
 
 
@@ -67,10 +72,18 @@ def source_epoch() -> str:
 def _source_key(root: Path) -> str:
     digest = hashlib.sha256()
     files = [root / name for name in _INPUTS if (root / name).exists()]
-    files += [p for p in (root / "src" / "nnbook").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    files += [
+        p
+        for p in (root / "src" / "nnbook").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
     for path in sorted(files):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    digest.update(f"epoch={source_epoch()} setuptools={metadata.version('setuptools')}".encode())
+        digest.update(
+            path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes()
+        )
+    digest.update(
+        f"epoch={source_epoch()} setuptools={metadata.version('setuptools')}".encode()
+    )
     return digest.hexdigest()[:16]
 
 
@@ -83,11 +96,25 @@ def build_wheel(root: Path, out_dir: Path) -> Path:
     """
     env = dict(os.environ, SOURCE_DATE_EPOCH=source_epoch())
     done = subprocess.run(
-        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out_dir), str(root)],
-        cwd=root, env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--no-isolation",
+            "--outdir",
+            str(out_dir),
+            str(root),
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"building the nnbook wheel failed:\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(
+            f"building the nnbook wheel failed:\n{done.stdout}\n{done.stderr}"
+        )
     (wheel,) = out_dir.glob("*.whl")
     return wheel
 
@@ -114,7 +141,11 @@ def on_config(config, **kwargs):
     # small sites that way) has no wheel to serve.
     _wheel = cached_wheel(root) if (root / "pyproject.toml").exists() else None
     if _wheel is not None:
-        log.info("serving %s at %s", _wheel.name, wheel_url(config.site_url or "/", project_version(root)))
+        log.info(
+            "serving %s at %s",
+            _wheel.name,
+            wheel_url(config.site_url or "/", project_version(root)),
+        )
     return config
 
 
@@ -124,7 +155,10 @@ def on_page_markdown(markdown: str, page, config, **kwargs):
     root = Path(config.config_file_path).parent
     command = install_command(config.site_url or "", project_version(root))
     if command not in markdown:
-        log.warning("docs/index.md must give readers the command that installs this build's wheel: %s", command)
+        log.warning(
+            "docs/index.md must give readers the command that installs this build's wheel: %s",
+            command,
+        )
     return markdown
 
 

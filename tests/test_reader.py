@@ -23,10 +23,8 @@ import functools
 import html
 import http.server
 import io
-import os
 import re
 import subprocess
-import sys
 import threading
 import time
 import venv
@@ -38,12 +36,13 @@ from urllib.request import urlopen
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-
 from site_helpers import ROOT, notebook_pages
 
 pytestmark = pytest.mark.slow
 
-SITE_URL = re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.M).group(1)
+SITE_URL = re.search(
+    r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE
+).group(1)
 # What the reader's Jupyter needs to run a notebook, besides the kernel: pip, for %pip.
 KERNEL = ("ipykernel", "pip")
 BOOK_ONLY = {"nnbook", "numpy", "matplotlib"}
@@ -81,13 +80,19 @@ def reader_environment(tmp: Path) -> Path:
     """A new virtual environment with torch and a kernel on its path; returns its python."""
     base = tmp / "torch-and-kernel"
     linked = requirement_closure(("torch", *KERNEL))
-    assert not linked & BOOK_ONLY, f"torch or the kernel would bring {linked & BOOK_ONLY} along"
+    assert not linked & BOOK_ONLY, (
+        f"torch or the kernel would bring {linked & BOOK_ONLY} along"
+    )
     link_distributions(linked, base)
     env_dir = tmp / "reader-venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
-    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     (Path(purelib) / "reader-base.pth").write_text(f"{base}\n")
     return python
 
@@ -115,23 +120,41 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def home_page_command(site: Path) -> str:
     """The install command on the built home page, as a reader would copy it."""
-    blocks = [html.unescape(re.sub(r"<[^>]+>", "", b)) for b in re.findall(r"<code>(.*?)</code>", (site / "index.html").read_text(), re.S)]
-    commands = [line.removeprefix("$ ").strip() for b in blocks for line in b.splitlines() if "pip install" in line and ".whl" in line]
+    blocks = [
+        html.unescape(re.sub(r"<[^>]+>", "", b))
+        for b in re.findall(
+            r"<code>(.*?)</code>", (site / "index.html").read_text(), re.DOTALL
+        )
+    ]
+    commands = [
+        line.removeprefix("$ ").strip()
+        for b in blocks
+        for line in b.splitlines()
+        if "pip install" in line and ".whl" in line
+    ]
     assert len(commands) == 1, commands
     return commands[0]
 
 
-def test_every_downloaded_notebook_runs_for_a_reader(site, served, tmp_path, monkeypatch):
+def test_every_downloaded_notebook_runs_for_a_reader(
+    site, served, tmp_path, monkeypatch
+):
     import nbclient
     import nbformat
     from jupyter_client.manager import KernelManager
 
     started = time.perf_counter()
     # The archive, fetched from the served site, holds the same notebooks as each page's link.
-    archive = zipfile.ZipFile(io.BytesIO(urlopen(served + "downloads/nnbook-notebooks.zip").read()))
+    archive = zipfile.ZipFile(
+        io.BytesIO(urlopen(served + "downloads/nnbook-notebooks.zip").read())
+    )
     notebooks = {}
     for source in notebook_pages():
         page = f"{source.parent.name}/{source.stem}/"
+        assert (
+            f'href="{source.stem}.ipynb" download'
+            in urlopen(served + page).read().decode()
+        )
         data = urlopen(f"{served}{page}{source.stem}.ipynb").read()
         assert archive.read(f"nnbook/{source.stem}.ipynb") == data
         notebooks[source.stem] = nbformat.reads(data.decode(), as_version=4)
@@ -143,38 +166,68 @@ def test_every_downloaded_notebook_runs_for_a_reader(site, served, tmp_path, mon
     install_cells = {}
     for name, notebook in notebooks.items():
         code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-        assert sum(bool(cell.outputs) for cell in code) >= len(code) // 2, f"{name} has few outputs"
+        assert sum(bool(cell.outputs) for cell in code) >= len(code) // 2, (
+            f"{name} has few outputs"
+        )
         install_cells[name] = code[0]
         assert 'if importlib.util.find_spec("nnbook") is None:' in code[0].source
         assert f"    %{command}\n" in code[0].source, code[0].source
         code[0].source = code[0].source.replace(SITE_URL, served)
 
     python = reader_environment(tmp_path)
-    work = tmp_path / "reader"  # outside the repository, like a reader's download folder
+    work = (
+        tmp_path / "reader"
+    )  # outside the repository, like a reader's download folder
     work.mkdir()
     for variable in ("PYTHONPATH", "MPLBACKEND", "VIRTUAL_ENV"):
         monkeypatch.delenv(variable, raising=False)
     # The book's pins, so pip resolves the same NumPy and matplotlib as the book (from its cache).
     monkeypatch.setenv("PIP_CONSTRAINT", str(ROOT / "requirements" / "constraints.txt"))
     monkeypatch.setenv("PIP_NO_COMPILE", "1")
-    probe = [python, "-c", "import importlib.util as u; print(u.find_spec('nnbook'), u.find_spec('numpy'))"]
-    assert subprocess.run(probe, capture_output=True, text=True, cwd=work).stdout.split() == ["None", "None"]
+    probe = [
+        python,
+        "-c",
+        "import importlib.util as u; print(u.find_spec('nnbook'), u.find_spec('numpy'))",
+    ]
+    assert subprocess.run(
+        probe, capture_output=True, text=True, cwd=work, check=False
+    ).stdout.split() == ["None", "None"]
 
     for name, notebook in notebooks.items():
         kernel = KernelManager(transport="ipc", ip=str(tmp_path / "kernel"))
         kernel.kernel_spec.argv[0] = str(python)  # the reader's python runs the kernel
         try:
-            nbclient.NotebookClient(notebook, km=kernel, timeout=600, resources={"metadata": {"path": str(work)}}).execute()
+            nbclient.NotebookClient(
+                notebook,
+                km=kernel,
+                timeout=600,
+                resources={"metadata": {"path": str(work)}},
+            ).execute()
         finally:
             if kernel.has_kernel:
                 kernel.shutdown_kernel()
-        printed = "".join(output.get("text", "") for output in install_cells[name].outputs)
+        printed = "".join(
+            output.get("text", "") for output in install_cells[name].outputs
+        )
         if name == next(iter(notebooks)):
-            assert "Successfully installed" in printed and f"nnbook-{VERSION}" in printed, printed
+            assert (
+                "Successfully installed" in printed and f"nnbook-{VERSION}" in printed
+            ), printed
         else:
-            assert printed == "", f"{name}'s install cell ran although nnbook was installed: {printed}"
+            assert printed == "", (
+                f"{name}'s install cell ran although nnbook was installed: {printed}"
+            )
 
-    where = subprocess.run([python, "-c", "import nnbook, numpy; print(nnbook.__file__, numpy.__file__)"],
-                           capture_output=True, text=True, check=True, cwd=work).stdout
-    assert where.count(str(tmp_path / "reader-venv")) == 2 and str(ROOT) not in where, where
-    print(f"reader test: {len(notebooks)} notebooks in {time.perf_counter() - started:.1f} s")
+    where = subprocess.run(
+        [python, "-c", "import nnbook, numpy; print(nnbook.__file__, numpy.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=work,
+    ).stdout
+    assert where.count(str(tmp_path / "reader-venv")) == 2 and str(ROOT) not in where, (
+        where
+    )
+    print(
+        f"reader test: {len(notebooks)} notebooks in {time.perf_counter() - started:.1f} s"
+    )

@@ -24,7 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Tests of the repository rather than of the package.
 NEEDS_REPOSITORY = {
-    "test_browser.py", "test_docs_format.py", "test_listings.py", "test_packaging.py", "test_reader.py", "test_site.py",
+    "test_browser.py",
+    "test_docs_format.py",
+    "test_listings.py",
+    "test_packaging.py",
+    "test_reader.py",
+    "test_site.py",
 }
 PYTEST_INI = """[pytest]
 addopts = -ra -p no:cacheprovider
@@ -35,7 +40,11 @@ markers =
 
 
 def package_tests() -> list[Path]:
-    return [p for p in sorted((ROOT / "tests").glob("test_*.py")) if p.name not in NEEDS_REPOSITORY]
+    return [
+        p
+        for p in sorted((ROOT / "tests").glob("test_*.py"))
+        if p.name not in NEEDS_REPOSITORY
+    ]
 
 
 def main() -> int:
@@ -46,17 +55,35 @@ def main() -> int:
         for path in [ROOT / "tests" / "conftest.py", *package_tests()]:
             shutil.copy2(path, work / path.name)
         (work / "pytest.ini").write_text(PYTEST_INI)
-        where = subprocess.run([sys.executable, "-c", "import nnbook; print(nnbook.__file__, nnbook.__version__)"],
-                               cwd=work, env=env, capture_output=True, text=True)
+        where = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import nnbook; print(nnbook.__file__, nnbook.__version__)",
+            ],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if where.returncode != 0:
             print(where.stderr, file=sys.stderr)
             return where.returncode
         location, version = where.stdout.split()
         print(f"testing nnbook {version} from {location}", flush=True)
         if Path(location).resolve().is_relative_to(ROOT):
-            print(f"nnbook comes from the repository ({location}), not from an installed package", file=sys.stderr)
+            print(
+                f"nnbook comes from the repository ({location}), not from an installed package",
+                file=sys.stderr,
+            )
             return 1
-        return subprocess.run([sys.executable, "-m", "pytest", *sys.argv[1:]], cwd=work, env=env).returncode
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", *sys.argv[1:]],
+            cwd=work,
+            env=env,
+            check=False,
+        ).returncode
 
 
 if __name__ == "__main__":
