@@ -46,9 +46,8 @@ _install_cell = ""
 
 def install_cell_source(site_url: str, version: str) -> str:
     """The download's first code cell: install nnbook where it is missing, as notebook users do."""
-    requirement = package_wheel.install_command(site_url, version).removeprefix(
-        "pip install "
-    )
+    command = package_wheel.install_command(site_url, version)
+    requirement = command.removeprefix("pip install ")
     return (
         "# Installs nnbook (and matplotlib) where it is missing: the wheel of the version this\n"
         "# notebook was built with. Install the torch build that suits your machine first;\n"
@@ -64,9 +63,8 @@ def install_cell_source(site_url: str, version: str) -> str:
 
 def _executed(source: Path) -> nbformat.NotebookNode:
     """The chapter executed by this build (issue 14's ``executed_notebook``), or executed here."""
-    cache = sys.modules.get(
-        "hooks/notebook_cache.py"
-    )  # the module mkdocs loaded, with its state
+    # The module mkdocs loaded (under the name mkdocs.yml gives it), with its state.
+    cache = sys.modules.get("hooks/notebook_cache.py")
     executed_notebook = getattr(cache, "executed_notebook", None)
     if executed_notebook is not None:
         return executed_notebook(source)
@@ -103,9 +101,8 @@ def notebook_bytes(notebook: nbformat.NotebookNode, install_cell: str) -> bytes:
 
     Cell ids are stable and the execution timestamps dropped, so rebuilds give the same file.
     """
-    notebook = nbformat.from_dict(
-        notebook
-    )  # a copy: the caller's notebook stays as it was
+    # A deep copy: the caller's notebook stays as it was.
+    notebook = nbformat.from_dict(notebook)
     first_code = next(
         (i for i, c in enumerate(notebook.cells) if c.cell_type == "code"),
         len(notebook.cells),

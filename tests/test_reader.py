@@ -148,36 +148,36 @@ def test_every_downloaded_notebook_runs_for_a_reader(
     archive = zipfile.ZipFile(
         io.BytesIO(urlopen(served + "downloads/nnbook-notebooks.zip").read())
     )
-    notebooks = {}
+    notebooks, pages = {}, {}
     for source in notebook_pages():
         page = f"{source.parent.name}/{source.stem}/"
-        assert (
-            f'href="{source.stem}.ipynb" download'
-            in urlopen(served + page).read().decode()
-        )
+        pages[source.stem] = urlopen(served + page).read().decode()
+        assert f'href="{source.stem}.ipynb" download' in pages[source.stem]
         data = urlopen(f"{served}{page}{source.stem}.ipynb").read()
         assert archive.read(f"nnbook/{source.stem}.ipynb") == data
         notebooks[source.stem] = nbformat.reads(data.decode(), as_version=4)
     assert len(archive.namelist()) == len(notebooks)
 
-    # Each download shows the build's outputs, and its first code cell is the guarded install,
-    # which runs the home page's command.
+    # Each download's first code cell is the guarded install, with the home page's
+    # command; the page does not show it. The other code cells are the page's, and
+    # they carry outputs exactly where the page shows outputs.
     command = home_page_command(site)
     install_cells = {}
     for name, notebook in notebooks.items():
         code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-        assert sum(bool(cell.outputs) for cell in code) >= len(code) // 2, (
-            f"{name} has few outputs"
-        )
         install_cells[name] = code[0]
         assert 'if importlib.util.find_spec("nnbook") is None:' in code[0].source
         assert f"    %{command}\n" in code[0].source, code[0].source
+        assert "find_spec" not in pages[name]
+        wrappers = re.findall(r'<div class="jp-Cell jp-CodeCell([^"]*)">', pages[name])
+        on_page = ["jp-mod-noOutputs" not in classes for classes in wrappers]
+        assert [bool(cell.outputs) for cell in code[1:]] == on_page, name
+        assert any(on_page), name
         code[0].source = code[0].source.replace(SITE_URL, served)
 
     python = reader_environment(tmp_path)
-    work = (
-        tmp_path / "reader"
-    )  # outside the repository, like a reader's download folder
+    # Outside the repository, like a reader's download folder.
+    work = tmp_path / "reader"
     work.mkdir()
     for variable in ("PYTHONPATH", "MPLBACKEND", "VIRTUAL_ENV"):
         monkeypatch.delenv(variable, raising=False)
