@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TIMING = re.compile(r"time_call|time_levels|import_time_ratio|perf_counter|seconds_per_epoch|\.seconds\b")
+TIMING = re.compile(r"time_call|time_levels|import_time_ratio|perf_counter|seconds_per_epoch|\.seconds\b|blocked_autorange")
 _CELL = re.compile(r'<div class="jp-Cell jp-CodeCell[^"]*" id="cell-id=[^"]*">(.*?)(?=<div class="jp-Cell jp-|</main>|<footer)', re.S)
 _CODE = re.compile(r'<div class="clipboard-copy-txt"[^>]*>(.*?)</div>', re.S)
 _OUTPUT = re.compile(r'<div class="jp-OutputArea jp-Cell-outputArea">(.*)', re.S)
