@@ -24,7 +24,7 @@ RECORDED = {
     "appendix/coming-from-r.md": 9,
     "chapters/01-what-a-network-computes.md": 22,
     "chapters/02-tensors.md": 31,
-    "chapters/03-network-from-scratch.md": 19,
+    "chapters/03-network-from-scratch.md": 21,
     "chapters/04-autograd.md": 14,
     "chapters/05-modules.md": 16,
     "chapters/06-losses-and-optimizers.md": 19,
