@@ -10,13 +10,13 @@ import nnbook
 
 def autograd_gradients(x, y, params, loss):
     leaves = {name: p.clone().requires_grad_(True) for name, p in params.items()}
-    nnbook.loss_value(nnbook.predict(x, leaves), y, loss).backward()
+    nnbook.backprop.loss_value(nnbook.backprop.predict(x, leaves), y, loss).backward()
     return {name: p.grad for name, p in leaves.items()}
 
 
 def assert_gradients_agree(x, y, params, loss):
-    acts = nnbook.forward(x, params)
-    ours = nnbook.backward(x, y, params, acts, loss)
+    acts = nnbook.backprop.forward(x, params)
+    ours = nnbook.backprop.backward(x, y, params, acts, loss)
     reference = autograd_gradients(x, y, params, loss)
     assert ours.keys() == reference.keys()
     for name in ours:
@@ -36,9 +36,9 @@ def test_hand_gradients_equal_autograd(n, d_in, d_hidden, d_out, loss, seed):
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(n, d_in, generator=gen, dtype=torch.float64)
     y = torch.randn(n, d_out, generator=gen, dtype=torch.float64)
-    params = nnbook.init_params(d_in, d_hidden, d_out, seed=seed, dtype=torch.float64)
-    params["b1"] = torch.randn(1, d_hidden, generator=gen, dtype=torch.float64)
-    params["b2"] = torch.randn(1, d_out, generator=gen, dtype=torch.float64)
+    params = nnbook.backprop.init_params(d_in, d_hidden, d_out, seed=seed, dtype=torch.float64)
+    params["b1"] = torch.randn(d_hidden, generator=gen, dtype=torch.float64)
+    params["b2"] = torch.randn(d_out, generator=gen, dtype=torch.float64)
     assert_gradients_agree(x, y, params, loss)
 
 
@@ -48,17 +48,17 @@ def test_relu_edge_cases(case):
     n, d_in, d_hidden = 6, 3, 5
     x = torch.randn(n, d_in, dtype=torch.float64)
     y = torch.randn(n, 1, dtype=torch.float64)
-    params = nnbook.init_params(d_in, d_hidden, 1, seed=3, dtype=torch.float64)
+    params = nnbook.backprop.init_params(d_in, d_hidden, 1, seed=3, dtype=torch.float64)
     if case == "all_zero":
         params["w1"] = torch.zeros(d_in, d_hidden, dtype=torch.float64)  # every h is exactly 0
     elif case == "all_negative":
-        params["b1"] = torch.full((1, d_hidden), -100.0, dtype=torch.float64)
+        params["b1"] = torch.full((d_hidden,), -100.0, dtype=torch.float64)
     elif case == "all_positive":
-        params["b1"] = torch.full((1, d_hidden), 100.0, dtype=torch.float64)
+        params["b1"] = torch.full((d_hidden,), 100.0, dtype=torch.float64)
     else:
         x[:, 0] = 0.0
         params["w1"][1:, :2] = 0.0  # the first two hidden units see only the zeroed input
-    h = nnbook.forward(x, params).h
+    h = nnbook.backprop.forward(x, params).h
     if case == "all_zero":
         assert (h == 0).all()
     if case == "mixed_with_exact_zeros":
@@ -69,20 +69,20 @@ def test_relu_edge_cases(case):
 def test_gradcheck_on_the_loss():
     x = torch.randn(7, 3, dtype=torch.float64)
     y = torch.randn(7, 1, dtype=torch.float64)
-    params = nnbook.init_params(3, 4, 1, seed=0, dtype=torch.float64)
+    params = nnbook.backprop.init_params(3, 4, 1, seed=0, dtype=torch.float64)
 
     def loss_of(w1, b1, w2, b2):
-        return nnbook.loss_value(nnbook.predict(x, {"w1": w1, "b1": b1, "w2": w2, "b2": b2}), y, "mse")
+        return nnbook.backprop.loss_value(nnbook.backprop.predict(x, {"w1": w1, "b1": b1, "w2": w2, "b2": b2}), y, "mse")
 
     inputs = tuple(p.clone().requires_grad_(True) for p in params.values())
     assert torch.autograd.gradcheck(loss_of, inputs)
 
 
 def test_init_params_shapes_and_seed():
-    a = nnbook.init_params(3, 32, 1, seed=5)
-    b = nnbook.init_params(3, 32, 1, seed=5)
-    assert {k: tuple(v.shape) for k, v in a.items()} == {"w1": (3, 32), "b1": (1, 32), "w2": (32, 1), "b2": (1, 1)}
+    a = nnbook.backprop.init_params(3, 32, 1, seed=5)
+    b = nnbook.backprop.init_params(3, 32, 1, seed=5)
+    assert {k: tuple(v.shape) for k, v in a.items()} == {"w1": (3, 32), "b1": (32,), "w2": (32, 1), "b2": (1,)}
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert (a["b1"] == 0).all() and (a["b2"] == 0).all()
     with pytest.raises(ValueError, match="d_hidden must be an integer >= 1"):
-        nnbook.init_params(3, 0, 1)
+        nnbook.backprop.init_params(3, 0, 1)

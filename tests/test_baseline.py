@@ -22,23 +22,23 @@ def test_least_squares_matches_numpy(n):
 def test_least_squares_is_the_minimum_sse():
     x, y = nnbook.simulate_regression(n=50, seed=3, dtype=torch.float64)
     fit = nnbook.fit_least_squares(x, y)
-    best = nnbook.sse(y, fit.predict(x))
+    best = nnbook.sse(fit.predict(x), y)
     for _ in range(20):
         nudged = nnbook.LinearFit(fit.coef + 1e-3 * torch.randn_like(fit.coef), fit.intercept)
-        assert nnbook.sse(y, nudged.predict(x)) > best
+        assert nnbook.sse(nudged.predict(x), y) > best
 
 
 def test_metrics():
     y = torch.tensor([[1.0], [2.0], [3.0]])
     y_pred = torch.tensor([[1.0], [2.5], [2.0]])
-    assert nnbook.sse(y, y_pred) == pytest.approx(1.25)
-    assert nnbook.mse(y, y_pred) == pytest.approx(1.25 / 3)
+    assert nnbook.sse(y_pred, y) == pytest.approx(1.25)
+    assert nnbook.mse(y_pred, y) == pytest.approx(1.25 / 3)
     with pytest.raises(ValueError, match=r"y_pred must have the shape of y, \(3, 1\), got \(3,\)"):
-        nnbook.sse(y, y_pred.flatten())
+        nnbook.sse(y_pred.flatten(), y)
 
 
 def test_least_squares_bad_input():
     with pytest.raises(ValueError, match="x and y must have the same number of rows"):
         nnbook.fit_least_squares(torch.randn(5, 2), torch.randn(4, 1))
-    with pytest.raises(ValueError, match=r"x must be a tensor of shape \(n, 3\), got \(10, 2\)"):
+    with pytest.raises(ValueError, match=r"x must have shape \(n, 3\), one column per row of coef, got \(10, 2\)"):
         nnbook.fit_least_squares(*nnbook.simulate_regression(n=10)).predict(torch.randn(10, 2))

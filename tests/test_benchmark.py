@@ -6,13 +6,14 @@ import pytest
 import torch
 
 import nnbook
-from nnbook.benchmark import LEVEL_SETTINGS, hand_written_loops, time_levels
+from nnbook.benchmark import hand_written_loops, time_levels
+from nnbook.trainers.common import LEVEL_DEFAULTS
 
 
 @pytest.mark.parametrize("level", list(nnbook.TRAINERS))
 def test_hand_written_loop_is_the_same_algorithm(level):
     x, y = nnbook.simulate_regression(n=100, seed=0)
-    kw = LEVEL_SETTINGS[level]
+    kw = LEVEL_DEFAULTS[level]
     trainer = nnbook.TRAINERS[level](x, y, epochs=30, seed=0, log_every=0, **kw)
     hand = hand_written_loops[level](x, y, 32, 30, kw["lr"], 0)
     torch.testing.assert_close(torch.tensor(hand), torch.tensor(trainer.losses), rtol=1e-5, atol=0)

@@ -14,43 +14,43 @@ needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA d
 
 
 def test_cpu_is_always_available_and_last():
-    devices = nnbook.available_devices()
+    devices = nnbook.device.available_devices()
     assert devices[-1] == torch.device("cpu")
 
 
 def test_best_device_prefers_gpu_then_cpu(monkeypatch):
-    monkeypatch.delenv(nnbook.DEVICE_ENV_VAR, raising=False)
+    monkeypatch.delenv(nnbook.device.DEVICE_ENV_VAR, raising=False)
     expected = "cuda" if torch.cuda.is_available() else ("mps" if torch.backends.mps.is_available() else "cpu")
-    assert nnbook.best_device().type == expected
+    assert nnbook.device.best_device().type == expected
 
 
 def test_override_by_argument_and_environment(monkeypatch):
-    monkeypatch.setenv(nnbook.DEVICE_ENV_VAR, "cpu")
-    assert nnbook.best_device() == torch.device("cpu")
-    monkeypatch.setenv(nnbook.DEVICE_ENV_VAR, "cuda:5")
-    assert nnbook.best_device("cpu") == torch.device("cpu")  # the argument wins
+    monkeypatch.setenv(nnbook.device.DEVICE_ENV_VAR, "cpu")
+    assert nnbook.device.best_device() == torch.device("cpu")
+    monkeypatch.setenv(nnbook.device.DEVICE_ENV_VAR, "cuda:5")
+    assert nnbook.device.best_device("cpu") == torch.device("cpu")  # the argument wins
     if torch.cuda.device_count() <= 5:
         with pytest.raises(ValueError, match=r"device 'cuda:5' was requested"):
-            nnbook.best_device()
+            nnbook.device.best_device()
 
 
 def test_missing_device_error_lists_what_exists(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
     with pytest.raises(ValueError, match=r"device 'cuda' was requested, but this machine has 0 CUDA device\(s\); available: .*cpu"):
-        nnbook.resolve_device("cuda")
+        nnbook.device.resolve_device("cuda")
 
 
 @pytest.mark.skipif(torch.backends.mps.is_available(), reason="this machine has MPS")
 def test_missing_mps_is_named():
     with pytest.raises(ValueError, match="Apple's MPS is not available here"):
-        nnbook.resolve_device("mps")
+        nnbook.device.resolve_device("mps")
 
 
 @pytest.mark.parametrize(("bad", "error"), [("gpu", ValueError), ("tpu", ValueError), (3, TypeError), (None, TypeError)])
 def test_bad_device_names(bad, error):
     with pytest.raises(error, match="device"):
-        nnbook.resolve_device(bad)
+        nnbook.device.resolve_device(bad)
 
 
 def test_to_device_moves_nested_structures():
@@ -58,24 +58,24 @@ def test_to_device_moves_nested_structures():
     model = nn.Linear(2, 1)
     batch = {"x": torch.ones(2, 3), "parts": [torch.zeros(1), (torch.ones(1), "label", 3)], "pair": Pair(torch.ones(1), 5),
              "model": model}
-    moved = nnbook.to_device(batch, "cpu")
+    moved = nnbook.device.to_device(batch, "cpu")
     assert moved["x"].device.type == "cpu"
     assert isinstance(moved["parts"], list) and isinstance(moved["parts"][1], tuple)
     assert moved["parts"][1][1:] == ("label", 3)
     assert isinstance(moved["pair"], Pair) and moved["pair"].b == 5
     assert moved["model"] is model  # modules move in place
     with pytest.raises(ValueError, match="was requested"):
-        nnbook.to_device(batch, "cuda:99")
+        nnbook.device.to_device(batch, "cuda:99")
 
 
 def test_to_device_changes_dtype_of_nothing():
     t = torch.ones(2, dtype=torch.float64)
-    assert nnbook.to_device(t, "cpu").dtype == torch.float64
+    assert nnbook.device.to_device(t, "cpu").dtype == torch.float64
 
 
 def test_time_call_warms_up_and_repeats():
     calls = []
-    timing = nnbook.time_call(lambda: calls.append(1), warmup=3, repeat=4)
+    timing = nnbook.device.time_call(lambda: calls.append(1), warmup=3, repeat=4)
     assert len(calls) == 7 and len(timing.seconds) == 4
     assert timing.best <= timing.median
     assert "over 4 runs" in str(timing)
@@ -84,9 +84,9 @@ def test_time_call_warms_up_and_repeats():
 @pytest.mark.parametrize(("kwargs", "message"), [({"warmup": -1}, "warmup must be"), ({"repeat": 0}, "repeat must be")])
 def test_time_call_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        nnbook.time_call(lambda: None, **kwargs)
+        nnbook.device.time_call(lambda: None, **kwargs)
     with pytest.raises(TypeError, match="fn must be callable"):
-        nnbook.time_call(42)
+        nnbook.device.time_call(42)
 
 
 @pytest.mark.parametrize("level", list(nnbook.TRAINERS))
@@ -111,9 +111,9 @@ def test_gpu_trainers_match_cpu():
 @pytest.mark.gpu
 @needs_cuda
 def test_gpu_moves_and_timing():
-    moved = nnbook.to_device({"x": torch.ones(3)}, "cuda")
+    moved = nnbook.device.to_device({"x": torch.ones(3)}, "cuda")
     assert moved["x"].device.type == "cuda"
     a = torch.randn(256, 256, device="cuda")
-    assert nnbook.time_call(lambda: a @ a, device="cuda", repeat=3).best > 0
+    assert nnbook.device.time_call(lambda: a @ a, device="cuda", repeat=3).best > 0
     with pytest.raises(RuntimeError, match="same device|expected device"):
         torch.ones(3) + moved["x"]

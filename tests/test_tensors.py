@@ -16,11 +16,11 @@ broadcast_dims = st.lists(st.sampled_from([1, 1, 2, 3, 4]), min_size=0, max_size
 @given(shape=shapes)
 def test_views_share_storage_and_copies_do_not(shape):
     t = torch.randn(shape)
-    assert nnbook.shares_storage(t, t.view(-1))
-    assert nnbook.shares_storage(t, t.unsqueeze(0))
-    assert nnbook.shares_storage(t, t[..., :1])
-    assert not nnbook.shares_storage(t, t.clone())
-    assert not nnbook.shares_storage(t, torch.randn(shape))
+    assert nnbook.tensors.shares_storage(t, t.view(-1))
+    assert nnbook.tensors.shares_storage(t, t.unsqueeze(0))
+    assert nnbook.tensors.shares_storage(t, t[..., :1])
+    assert not nnbook.tensors.shares_storage(t, t.clone())
+    assert not nnbook.tensors.shares_storage(t, torch.randn(shape))
 
 
 @given(shape=shapes)
@@ -28,12 +28,12 @@ def test_transpose_is_a_non_contiguous_view(shape):
     assume(len(shape) >= 2 and shape[-1] > 1 and shape[-2] > 1)
     t = torch.randn(shape)
     tt = t.transpose(-1, -2)
-    assert nnbook.shares_storage(t, tt)
-    assert "contiguous=False" in nnbook.describe(tt)
+    assert nnbook.tensors.shares_storage(t, tt)
+    assert "contiguous=False" in nnbook.tensors.describe(tt)
     assert tt.is_contiguous() is False
     copy = tt.contiguous()
-    assert not nnbook.shares_storage(tt, copy)
-    assert "contiguous=True" in nnbook.describe(copy)
+    assert not nnbook.tensors.shares_storage(tt, copy)
+    assert "contiguous=True" in nnbook.tensors.describe(copy)
 
 
 @given(shape=shapes, transpose=st.booleans())
@@ -43,7 +43,7 @@ def test_reshape_views_when_it_can_and_copies_when_it_must(shape, transpose):
         t = t.transpose(0, -1)
     flat = t.reshape(-1)
     # torch's own record of whether the result is a view is the oracle
-    assert nnbook.shares_storage(t, flat) == flat._is_view()
+    assert nnbook.tensors.shares_storage(t, flat) == flat._is_view()
     if t.is_contiguous():
         assert flat._is_view()
 
@@ -51,21 +51,21 @@ def test_reshape_views_when_it_can_and_copies_when_it_must(shape, transpose):
 @given(shape=shapes)
 def test_describe_reports_torchs_own_numbers(shape):
     t = torch.randn(shape, dtype=torch.float64)
-    text = nnbook.describe(t)
+    text = nnbook.tensors.describe(t)
     assert f"shape={tuple(t.shape)}" in text
     assert f"stride={t.stride()}" in text
     assert "dtype=float64 device=cpu" in text
-    assert f"storage=0x{t.untyped_storage().data_ptr():x}" in nnbook.describe(t, address=True)
+    assert f"storage=0x{t.untyped_storage().data_ptr():x}" in nnbook.tensors.describe(t, address=True)
     assert "storage=" not in text  # addresses change between runs; off by default
 
 
 def test_storage_offset_of_a_slice():
     t = torch.arange(12.0).view(3, 4)
-    assert "offset=4" in nnbook.describe(t[1])
+    assert "offset=4" in nnbook.tensors.describe(t[1])
 
 
 def test_empty_tensors_share_nothing():
-    assert not nnbook.shares_storage(torch.empty(0), torch.empty(0))
+    assert not nnbook.tensors.shares_storage(torch.empty(0), torch.empty(0))
 
 
 @given(a=broadcast_dims, b=broadcast_dims)
@@ -74,9 +74,9 @@ def test_broadcast_shape_matches_torch(a, b):
         expected = tuple(torch.broadcast_shapes(a, b))
     except RuntimeError:
         with pytest.raises(ValueError, match="do not broadcast"):
-            nnbook.broadcast_shape(a, b)
+            nnbook.tensors.broadcast_shape(a, b)
         return
-    assert nnbook.broadcast_shape(a, b) == expected
+    assert nnbook.tensors.broadcast_shape(a, b) == expected
     assert (torch.zeros(a) + torch.zeros(b)).shape == expected
 
 
@@ -86,28 +86,28 @@ def test_broadcast_of_three_shapes(a, b, c):
         expected = tuple(torch.broadcast_shapes(a, b, c))
     except RuntimeError:
         with pytest.raises(ValueError):
-            nnbook.broadcast_shape(a, b, c)
+            nnbook.tensors.broadcast_shape(a, b, c)
         return
-    assert nnbook.broadcast_shape(a, b, c) == expected
+    assert nnbook.tensors.broadcast_shape(a, b, c) == expected
 
 
 def test_the_chapters_broadcasting_examples():
-    assert nnbook.broadcast_shape((8, 1, 6, 1), (7, 1, 5)) == (8, 7, 6, 5)
-    assert nnbook.broadcast_shape((3, 5), (1, 5)) == (3, 5)
-    assert nnbook.broadcast_shape((3, 5), (5,)) == (3, 5)
-    assert nnbook.broadcast_shape((3, 1), (1, 5)) == (3, 5)
-    assert nnbook.broadcast_shape(torch.zeros(4, 1), torch.zeros(3)) == (4, 3)
-    assert nnbook.explain_broadcast((3, 5), (5,)).splitlines()[-1].split() == ["result:", "3", "5"]
+    assert nnbook.tensors.broadcast_shape((8, 1, 6, 1), (7, 1, 5)) == (8, 7, 6, 5)
+    assert nnbook.tensors.broadcast_shape((3, 5), (1, 5)) == (3, 5)
+    assert nnbook.tensors.broadcast_shape((3, 5), (5,)) == (3, 5)
+    assert nnbook.tensors.broadcast_shape((3, 1), (1, 5)) == (3, 5)
+    assert nnbook.tensors.broadcast_shape(torch.zeros(4, 1), torch.zeros(3)) == (4, 3)
+    assert nnbook.tensors.explain_broadcast((3, 5), (5,)).splitlines()[-1].split() == ["result:", "3", "5"]
 
 
 def test_bad_input_is_named():
     with pytest.raises(TypeError, match="t must be a torch.Tensor, got list"):
-        nnbook.describe([1, 2])
+        nnbook.tensors.describe([1, 2])
     with pytest.raises(TypeError, match="b must be a torch.Tensor"):
-        nnbook.shares_storage(torch.zeros(1), "b")
+        nnbook.tensors.shares_storage(torch.zeros(1), "b")
     with pytest.raises(TypeError, match=r"shape 2 must be a shape \(a tuple of integers >= 0\) or a tensor, got \(3, -1\)"):
-        nnbook.broadcast_shape((3,), (3, -1))
+        nnbook.tensors.broadcast_shape((3,), (3, -1))
     with pytest.raises(ValueError, match=r"shapes \(3, 5\) and \(2,\) do not broadcast: in the last dimension the sizes are 5 and 2"):
-        nnbook.broadcast_shape((3, 5), (2,))
+        nnbook.tensors.broadcast_shape((3, 5), (2,))
     with pytest.raises(ValueError, match="in dimension 2 from the right the sizes are 3 and 4"):
-        nnbook.broadcast_shape((3, 1), (4, 1))
+        nnbook.tensors.broadcast_shape((3, 1), (4, 1))

@@ -74,8 +74,8 @@ def test_adam_network_close_to_least_squares_on_source_004_setting():
     x, y = nnbook.simulate_regression(n=200, seed=0)
     net = nnbook.train_optim(x, y, epochs=200, log_every=0)
     ols = nnbook.fit_least_squares(x, y)
-    sse_net = nnbook.sse(y, net.predict(x))
-    sse_ols = nnbook.sse(y, ols.predict(x))
+    sse_net = nnbook.sse(net.predict(x), y)
+    sse_ols = nnbook.sse(ols.predict(x), y)
     assert sse_ols <= sse_net * (1 + 1e-9) or sse_net < sse_ols  # OLS is the best linear fit
     assert abs(sse_net - sse_ols) / sse_ols < 0.05
 
@@ -101,8 +101,8 @@ def test_divergence_stops_with_a_named_epoch(level, data):
         ({"x": [[1.0, 2.0, 3.0]] * 100}, TypeError, "x must be a torch.Tensor, got list"),
         ({"lr": 0.0}, ValueError, "lr must be a finite number > 0, got 0.0"),
         ({"lr": -1e-3}, ValueError, "lr must be a finite number > 0"),
-        ({"epochs": 0}, ValueError, "epochs must be an integer >= 1, got 0"),
-        ({"d_hidden": 0}, ValueError, "d_hidden must be an integer >= 1, got 0"),
+        ({"epochs": 0}, ValueError, "epochs must be an integer from 1 to 10000000, got 0"),
+        ({"d_hidden": 0}, ValueError, "d_hidden must be an integer from 1 to 1000000, got 0"),
         ({"loss": "mae"}, ValueError, "loss must be one of 'sse', 'mse', got 'mae'"),
         ({"device": "cuda:7"}, ValueError, "device 'cuda:7' was requested"),
         ({"log_every": -1}, ValueError, "log_every must be an integer >= 0"),
@@ -133,3 +133,33 @@ def test_plot_losses(data):
     ax = result.plot_losses()
     (line,) = ax.get_lines()
     assert list(line.get_ydata()) == result.losses
+
+
+def test_every_level_returns_the_same_parameter_names_and_shapes(data):
+    x, y = data
+    shapes = {
+        level: {name: tuple(p.shape) for name, p in trainer(x, y, d_hidden=7, epochs=2, log_every=0).params.items()}
+        for level, trainer in nnbook.TRAINERS.items()
+    }
+    expected = {"w1": (3, 7), "b1": (7,), "w2": (7, 1), "b2": (1,)}
+    assert all(got == expected for got in shapes.values()), shapes
+
+
+@pytest.mark.parametrize("level", ["module", "optim"])
+def test_module_levels_params_are_the_models_in_the_backprop_layout(level, data):
+    x, y = data
+    result = nnbook.TRAINERS[level](x, y, epochs=3, log_every=0)
+    torch.testing.assert_close(result.params["w1"], result.model[0].weight.detach().t())
+    torch.testing.assert_close(result.params["b2"], result.model[2].bias.detach())
+    # the same numbers, fed to the hand-written forward pass, give the model's predictions
+    torch.testing.assert_close(nnbook.backprop.predict(x, result.params), result.predict(x))
+
+
+def test_level_defaults_live_in_one_place():
+    from nnbook.trainers.common import LEVEL_DEFAULTS
+
+    assert list(LEVEL_DEFAULTS) == list(nnbook.TRAINERS)
+    for level, trainer in nnbook.TRAINERS.items():
+        signature = inspect.signature(trainer).parameters
+        assert signature["lr"].default == LEVEL_DEFAULTS[level]["lr"], level
+        assert signature["loss"].default == LEVEL_DEFAULTS[level]["loss"], level

@@ -1,8 +1,22 @@
 """nnbook: the tested helpers behind the book *Neural networks from first principles with PyTorch*.
 
-Everything listed in ``__all__`` is public and documented in the book's API
-reference. Plotting needs matplotlib (``pip install "nnbook[plot]"``) and is
-imported only when used.
+The top level holds what the chapters use most: the data, the activations,
+the networks, the four trainers, the baseline, the metrics and the figures.
+The rest lives in public submodules, each with its own ``__all__``:
+
+| module | what it holds |
+| --- | --- |
+| `nnbook.backprop` | ``init_params``, ``forward``, ``backward``, ``predict``, ``loss_value`` by hand |
+| `nnbook.network` | a neuron, a layer, a two-layer forward pass; ``two_layer_params`` |
+| `nnbook.tensors` | strides, storage and broadcasting made visible |
+| `nnbook.device` | choosing devices and moving data |
+| `nnbook.trainers.common` | what the trainers share: ``Run``, ``LEVEL_DEFAULTS``, ``EpochCallback`` |
+| `nnbook.benchmark` | what each trainer level costs |
+
+Every function checks its arguments and raises ``TypeError`` or ``ValueError``
+naming the one that is wrong. Arguments come in torch's order, prediction
+first: ``sse(y_pred, y)``. Plotting needs matplotlib (``pip install
+"nnbook[plot]"``) and is imported only when used.
 
 Examples:
     >>> import nnbook
@@ -10,31 +24,23 @@ Examples:
     >>> result = nnbook.train_optim(x, y, epochs=20, log_every=0)
     >>> result.level, result.epochs
     ('optim', 20)
+    >>> nnbook.sse(result.predict(x), y) > 0
+    True
 """
 
 from __future__ import annotations
 
 from importlib import import_module
+from importlib import metadata as _metadata
 from typing import Any
 
+from . import activations, backprop, baseline, data, device, metrics, models, network, tensors, trainers
 from .activations import ACTIVATIONS, gelu, relu, sigmoid, tanh
-from .backprop import backward, forward, init_params, loss_value, predict
 from .baseline import LinearFit, fit_least_squares
 from .data import TRUE_COEFS, RegressionData, simulate_regression
-from .device import (
-    DEVICE_ENV_VAR,
-    Timing,
-    available_devices,
-    best_device,
-    resolve_device,
-    synchronize,
-    time_call,
-    to_device,
-)
 from .metrics import mse, sse
 from .models import TwoLayerNet, count_parameters
 from .network import dense, neuron, two_layer_forward
-from .tensors import broadcast_shape, describe, explain_broadcast, shares_storage
 from .trainers import (
     TRAINERS,
     TrainingDivergedError,
@@ -46,20 +52,33 @@ from .trainers import (
     train_scratch,
 )
 
-__version__ = "0.1.0"
+try:
+    # One version number: the one in pyproject.toml, read from the installed package's metadata.
+    __version__ = _metadata.version("nnbook")
+except _metadata.PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
 
-# Plotting pulls in matplotlib (about half a second), so it loads on first use.
+# Plotting pulls in matplotlib (about half a second), so it loads on first use;
+# so do the submodules that only chapter 7 and the command line need.
 _LAZY = {
     "plot_activations": "plotting",
     "plot_losses": "plotting",
     "plot_observed_vs_predicted": "plotting",
 }
+_LAZY_MODULES = ("benchmark", "cli", "plotting")
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    if name in _LAZY_MODULES:
+        return import_module(f".{name}", __name__)
     raise AttributeError(f"module 'nnbook' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # The lazy names are attributes too, so tab completion should offer them.
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_MODULES))
 
 
 __all__ = [
@@ -73,18 +92,12 @@ __all__ = [
     "relu",
     "sigmoid",
     "tanh",
-    # forward pass by hand, and as a module
+    # the forward pass by hand, and as a module
     "TwoLayerNet",
     "count_parameters",
     "dense",
     "neuron",
     "two_layer_forward",
-    # backprop by hand
-    "backward",
-    "forward",
-    "init_params",
-    "loss_value",
-    "predict",
     # trainers
     "TRAINERS",
     "TrainResult",
@@ -99,20 +112,6 @@ __all__ = [
     "fit_least_squares",
     "mse",
     "sse",
-    # tensors
-    "broadcast_shape",
-    "describe",
-    "explain_broadcast",
-    "shares_storage",
-    # devices and timing
-    "DEVICE_ENV_VAR",
-    "Timing",
-    "available_devices",
-    "best_device",
-    "resolve_device",
-    "synchronize",
-    "time_call",
-    "to_device",
     # plotting (lazy)
     "plot_activations",
     "plot_losses",

@@ -1,33 +1,47 @@
 """Argument checks shared by every public function.
 
-Each check raises a ``TypeError`` or ``ValueError`` whose message names the
-argument and says what was expected, so a reader never has to decode a stack
-trace from deep inside torch.
+Each check raises a ``TypeError`` (wrong kind of value) or a ``ValueError``
+(right kind, wrong value) whose message starts with the name of the argument
+the caller passed and says what was expected, so a reader never has to decode
+a stack trace from deep inside torch.
 """
 
 from __future__ import annotations
 
 import math
 from numbers import Integral, Real
+from typing import Callable, Sequence
 
 import torch
+
+SEED_LIMIT = 2**63
+"""Seeds are below this: torch keeps seeds in 64 bits and reads them as signed in places."""
+
+
+def show(value: object) -> str:
+    """A short description of a value for an error message."""
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
 
 
 def tensor(value: object, name: str) -> torch.Tensor:
     """Return ``value`` if it is a tensor, else raise ``TypeError``."""
     if not isinstance(value, torch.Tensor):
-        hint = " (convert it with torch.as_tensor)" if _array_like(value) else ""
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}{hint}")
+        hint = f"; convert it with torch.as_tensor({name})" if _array_like(value) else ""
+        raise TypeError(f"{name} must be a torch.Tensor, got {show(value)}{hint}")
     return value
 
 
 def floating(value: object, name: str) -> torch.Tensor:
-    """Return ``value`` if it is a floating-point tensor, else raise."""
+    """Return ``value`` if it is a real floating-point tensor, else raise ``TypeError``."""
     t = tensor(value, name)
     if not t.is_floating_point():
         raise TypeError(
-            f"{name} must be a floating-point tensor, got dtype {t.dtype}; "
-            f"convert it with {name}.float()"
+            f"{name} must be a floating-point tensor, got dtype {t.dtype}; convert it with {name}.float()"
         )
     return t
 
@@ -39,6 +53,13 @@ def ndim(t: torch.Tensor, name: str, allowed: tuple[int, ...], layout: str) -> t
     return t
 
 
+def shape(t: torch.Tensor, name: str, expected: tuple[int, ...], why: str = "") -> torch.Tensor:
+    """Raise ``ValueError`` unless ``t.shape == expected``; ``why`` says what fixes the expected shape."""
+    if tuple(t.shape) != tuple(expected):
+        raise ValueError(f"{name} must have shape {tuple(expected)}{why}, got shape {tuple(t.shape)}")
+    return t
+
+
 def finite(t: torch.Tensor, name: str) -> torch.Tensor:
     """Raise ``ValueError`` if ``t`` holds NaN or infinity."""
     if t.is_floating_point() and not bool(torch.isfinite(t).all()):
@@ -47,18 +68,41 @@ def finite(t: torch.Tensor, name: str) -> torch.Tensor:
     return t
 
 
-def int_at_least(value: object, name: str, minimum: int) -> int:
-    """Return ``value`` as an int if it is an integer >= ``minimum``, else raise."""
+def same_kind(t: torch.Tensor, name: str, ref: torch.Tensor, ref_name: str) -> torch.Tensor:
+    """Raise unless ``t`` has the dtype and device of ``ref``."""
+    if t.dtype != ref.dtype:
+        raise TypeError(
+            f"{name} must have the dtype of {ref_name}, {ref.dtype}, got {t.dtype}; "
+            f"convert it with {name}.to({ref.dtype})"
+        )
+    if t.device != ref.device:
+        raise ValueError(
+            f"{name} must be on the device of {ref_name}, {ref.device}, got {t.device}; "
+            f"move it with {name}.to({str(ref.device)!r})"
+        )
+    return t
+
+
+def boolean(value: object, name: str) -> bool:
+    """Return ``value`` if it is ``True`` or ``False``, else raise ``TypeError``."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {show(value)}")
+    return value
+
+
+def int_at_least(value: object, name: str, minimum: int, maximum: int | None = None) -> int:
+    """Return ``value`` as an int if it is an integer in ``[minimum, maximum]``, else raise."""
+    wanted = f"an integer >= {minimum}" if maximum is None else f"an integer from {minimum} to {maximum}"
     if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+        raise TypeError(f"{name} must be {wanted}, got {show(value)}")
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be {wanted}, got {value}")
     return int(value)
 
 
-def positive_int(value: object, name: str) -> int:
-    """Return ``value`` as an int if it is an integer >= 1, else raise."""
-    return int_at_least(value, name, 1)
+def positive_int(value: object, name: str, maximum: int | None = None) -> int:
+    """Return ``value`` as an int if it is an integer >= 1 (and <= ``maximum``), else raise."""
+    return int_at_least(value, name, 1, maximum)
 
 
 def non_negative_int(value: object, name: str) -> int:
@@ -66,21 +110,65 @@ def non_negative_int(value: object, name: str) -> int:
     return int_at_least(value, name, 0)
 
 
-def positive_float(value: object, name: str) -> float:
-    """Return ``value`` as a float if it is a finite number > 0, else raise."""
+def seed(value: object, name: str = "seed") -> int | None:
+    """Return ``value`` if it is ``None`` or an integer in ``[0, 2**63)``, else raise.
+
+    Python and NumPy integers are accepted; ``bool``, ``float`` and ``str`` are
+    not, because turning them into integers hides a mistake (``1.5`` would
+    become ``1``, ``True`` would become ``1``).
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an integer from 0 to 2**63 - 1, or None, got {show(value)}")
+    if not 0 <= value < SEED_LIMIT:
+        raise ValueError(f"{name} must be an integer from 0 to 2**63 - 1, or None, got {value}")
+    return int(value)
+
+
+def number(value: object, name: str) -> float:
+    """Return ``value`` as a float if it is a finite real number (not a bool), else raise."""
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a number > 0, got {type(value).__name__} {value!r}")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value}")
+        raise TypeError(f"{name} must be a number, got {show(value)}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value}")
     return float(value)
 
 
-def choice(value: object, name: str, options: tuple[str, ...]) -> str:
-    """Return ``value`` if it is one of ``options``, else raise ``ValueError``."""
+def positive_float(value: object, name: str, maximum: float | None = None) -> float:
+    """Return ``value`` as a float if it is a finite number > 0 (and <= ``maximum``), else raise."""
+    wanted = "a finite number > 0" if maximum is None else f"a number > 0 and <= {maximum:g}"
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be {wanted}, got {show(value)}")
+    if not math.isfinite(value) or value <= 0 or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be {wanted}, got {value}")
+    return float(value)
+
+
+def choice(value: object, name: str, options: Sequence[str]) -> str:
+    """Return ``value`` if it is one of ``options`` (exactly, case included), else raise."""
+    listed = ", ".join(repr(o) for o in options)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {listed}, got {show(value)}")
     if value not in options:
-        listed = ", ".join(repr(o) for o in options)
-        raise ValueError(f"{name} must be one of {listed}, got {value!r}")
-    return value  # type: ignore[return-value]
+        close = [o for o in options if o.lower() == value.strip().lower()]
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"{name} must be one of {listed}, got {value!r}{hint}")
+    return value
+
+
+def function(value: object, name: str, signature: str) -> Callable:
+    """Return ``value`` if it is callable, else raise ``TypeError`` showing the expected ``signature``."""
+    if not callable(value):
+        raise TypeError(f"{name} must be a function {signature}, got {show(value)}")
+    return value
+
+
+def float_dtype(value: object, name: str = "dtype") -> torch.dtype:
+    """Return ``value`` if it is a floating-point ``torch.dtype``, else raise ``TypeError``."""
+    if not isinstance(value, torch.dtype) or not value.is_floating_point:
+        raise TypeError(f"{name} must be a floating-point torch.dtype such as torch.float32, got {show(value)}")
+    return value
 
 
 def regression_data(x: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
@@ -97,6 +185,10 @@ def regression_data(x: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
         raise ValueError(f"x and y must have the same number of rows, got x with {x.shape[0]} and y with {y.shape[0]}")
     if x.shape[0] == 0:
         raise ValueError("x and y must have at least one row, got 0")
+    if x.shape[1] == 0:
+        raise ValueError("x must have at least one column (d_in >= 1), got shape (n, 0)")
+    if y.shape[1] == 0:
+        raise ValueError("y must have at least one column (d_out >= 1), got shape (n, 0)")
     if x.device != y.device:
         raise ValueError(f"x and y must be on the same device, got x on {x.device} and y on {y.device}")
     if x.dtype != y.dtype:
@@ -104,6 +196,27 @@ def regression_data(x: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
     finite(x, "x")
     finite(y, "y")
     return x, y
+
+
+def prediction_pair(y_pred: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
+    """Check that ``y_pred`` and ``y`` are floating tensors of one shape, dtype and device.
+
+    Equal shapes, not broadcastable ones: ``(6, 1)`` against ``(6,)`` would
+    broadcast to ``(6, 6)`` and compare every prediction with every target.
+    """
+    y_pred = floating(y_pred, "y_pred")
+    y = floating(y, "y")
+    if y_pred.shape != y.shape:
+        hint = ""
+        if y_pred.numel() == y.numel():
+            hint = f"; reshape one of them, e.g. y_pred.reshape({tuple(y.shape)})"
+        raise ValueError(
+            f"y_pred must have the shape of y, {tuple(y.shape)}, got {tuple(y_pred.shape)}{hint} "
+            "(different shapes would broadcast and compare every prediction with every target)"
+        )
+    if y_pred.device != y.device:
+        raise ValueError(f"y_pred and y must be on the same device, got y_pred on {y_pred.device} and y on {y.device}")
+    return y_pred, y
 
 
 def _array_like(value: object) -> bool:

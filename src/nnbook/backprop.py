@@ -1,23 +1,36 @@
 """Forward and backward pass of the two-layer regression network, by hand.
 
-Here the weights use the layout of the book's from-scratch chapter: inputs are
-rows, so ``w1`` is ``(d_in, d_hidden)`` and a layer is ``x.mm(w1) + b1``.
-Biases are row vectors, ``b1`` of shape ``(1, d_hidden)``, that broadcast over
+The parameters are a dict with the layout every part of nnbook uses (and
+every trainer returns in `nnbook.TrainResult.params`):
+
+| name | shape | role |
+| --- | --- | --- |
+| ``w1`` | ``(d_in, d_hidden)`` | input -> hidden weights |
+| ``b1`` | ``(d_hidden,)`` | one bias per hidden unit |
+| ``w2`` | ``(d_hidden, d_out)`` | hidden -> output weights |
+| ``b2`` | ``(d_out,)`` | one bias per output |
+
+Inputs are rows, so a layer is ``x.mm(w1) + b1``; the bias broadcasts over
 the ``n`` rows.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Mapping, NamedTuple
 
 import torch
 
 from . import _checks
+from .device import resolve_device
 
-__all__ = ["Activations", "init_params", "forward", "predict", "loss_value", "backward", "LOSSES"]
+__all__ = ["LOSSES", "PARAM_NAMES", "Activations", "check_inputs", "init_params", "forward", "predict",
+           "loss_value", "backward"]
 
 LOSSES = ("sse", "mse")
 """``"sse"`` sums the squared errors, ``"mse"`` averages them."""
+
+PARAM_NAMES = ("w1", "b1", "w2", "b2")
+"""The parameter names, in the order of the forward pass."""
 
 
 class Activations(NamedTuple):
@@ -34,6 +47,62 @@ class Activations(NamedTuple):
     y_pred: torch.Tensor  # (n, d_out) output
 
 
+def check_inputs(
+    x: torch.Tensor,
+    params: Mapping[str, torch.Tensor],
+    y: torch.Tensor | None = None,
+    acts: Activations | None = None,
+    loss: str = "sse",
+) -> None:
+    """Raise ``TypeError`` or ``ValueError`` unless the arguments fit one network.
+
+    ``x`` must be a finite float tensor ``(n, d_in)``; ``params`` a dict with
+    exactly ``w1``, ``b1``, ``w2``, ``b2`` in the layout of this module, of
+    ``x``'s dtype and device; ``y``, if given, ``(n, d_out)``; ``acts``, if
+    given, what `forward` returns for ``x``; ``loss`` one of `LOSSES`.
+
+    Examples:
+        >>> check_inputs(torch.ones(4, 3), init_params(3, 5, 1, seed=0))  # fine: returns None
+        >>> check_inputs(torch.ones(4, 2), init_params(3, 5, 1, seed=0))
+        Traceback (most recent call last):
+        ...
+        ValueError: x must have 3 columns to match params["w1"] of shape (3, 5), got shape (4, 2)
+    """
+    x = _checks.ndim(_checks.floating(x, "x"), "x", (2,), "(n, d_in)")
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict with keys 'w1', 'b1', 'w2', 'b2', got {_checks.show(params)}")
+    if set(params) != set(PARAM_NAMES):
+        raise ValueError(f"params must have exactly the keys 'w1', 'b1', 'w2', 'b2', got {sorted(map(str, params))}")
+    for name in PARAM_NAMES:
+        _checks.same_kind(_checks.floating(params[name], f'params["{name}"]'), f'params["{name}"]', x, "x")
+    w1 = _checks.ndim(params["w1"], 'params["w1"]', (2,), "(d_in, d_hidden)")
+    d_in, d_hidden = w1.shape
+    w2 = _checks.ndim(params["w2"], 'params["w2"]', (2,), "(d_hidden, d_out)")
+    _checks.shape(params["b1"], 'params["b1"]', (d_hidden,), ' (d_hidden,), one bias per column of params["w1"]')
+    if w2.shape[0] != d_hidden:
+        raise ValueError(
+            f'params["w2"] must have {d_hidden} rows to match params["w1"] of shape {tuple(w1.shape)}, '
+            f"got shape {tuple(w2.shape)}"
+        )
+    d_out = w2.shape[1]
+    _checks.shape(params["b2"], 'params["b2"]', (d_out,), ' (d_out,), one bias per column of params["w2"]')
+    if x.shape[1] != d_in:
+        raise ValueError(
+            f'x must have {d_in} columns to match params["w1"] of shape {tuple(w1.shape)}, got shape {tuple(x.shape)}'
+        )
+    if y is not None:
+        y = _checks.same_kind(_checks.floating(y, "y"), "y", x, "x")
+        _checks.shape(y, "y", (x.shape[0], d_out), " (n, d_out)")
+    if acts is not None:
+        if not isinstance(acts, Activations):
+            raise TypeError(f"acts must be the Activations that forward(x, params) returns, got {_checks.show(acts)}")
+        for field, expected in (("h", (x.shape[0], d_hidden)), ("h_relu", (x.shape[0], d_hidden)),
+                                ("y_pred", (x.shape[0], d_out))):
+            value = _checks.floating(getattr(acts, field), f"acts.{field}")
+            _checks.shape(value, f"acts.{field}", expected, " (what forward(x, params) returns)")
+    _checks.choice(loss, "loss", LOSSES)
+
+
 def init_params(
     d_in: int,
     d_hidden: int,
@@ -47,29 +116,34 @@ def init_params(
 
     Weights differ per connection, so ``w1`` has one entry per (input, hidden
     unit) pair; biases belong to units, so ``b1`` has one entry per hidden unit.
+    The weights are drawn with a private generator, so the global random state
+    is left alone; ``seed=None`` draws fresh ones.
 
     Examples:
         >>> params = init_params(3, 32, 1, seed=0)
         >>> {name: tuple(p.shape) for name, p in params.items()}
-        {'w1': (3, 32), 'b1': (1, 32), 'w2': (32, 1), 'b2': (1, 1)}
+        {'w1': (3, 32), 'b1': (32,), 'w2': (32, 1), 'b2': (1,)}
     """
     d_in = _checks.positive_int(d_in, "d_in")
     d_hidden = _checks.positive_int(d_hidden, "d_hidden")
     d_out = _checks.positive_int(d_out, "d_out")
+    seed = _checks.seed(seed)
+    dtype = _checks.float_dtype(dtype)
+    dev = None if device is None else resolve_device(device)
     generator = torch.Generator()
     if seed is None:
         generator.seed()
     else:
-        generator.manual_seed(int(seed))
+        generator.manual_seed(seed)
     # Drawn on the CPU with a private generator, then moved: the same seed gives
     # the same starting weights on every device.
     params = {
         "w1": torch.randn(d_in, d_hidden, generator=generator, dtype=dtype),
-        "b1": torch.zeros(1, d_hidden, dtype=dtype),
+        "b1": torch.zeros(d_hidden, dtype=dtype),
         "w2": torch.randn(d_hidden, d_out, generator=generator, dtype=dtype),
-        "b2": torch.zeros(1, d_out, dtype=dtype),
+        "b2": torch.zeros(d_out, dtype=dtype),
     }
-    return {name: p.to(device) for name, p in params.items()} if device is not None else params
+    return {name: p.to(dev) for name, p in params.items()} if dev is not None else params
 
 
 def forward(x: torch.Tensor, params: dict[str, torch.Tensor]) -> Activations:
@@ -83,6 +157,7 @@ def forward(x: torch.Tensor, params: dict[str, torch.Tensor]) -> Activations:
         >>> bool((acts.h_relu >= 0).all())
         True
     """
+    check_inputs(x, params)
     h = x.mm(params["w1"]) + params["b1"]  # (n, d_hidden)
     h_relu = h.clamp(min=0)  # (n, d_hidden): ReLU
     y_pred = h_relu.mm(params["w2"]) + params["b2"]  # (n, d_out)
@@ -103,11 +178,16 @@ def predict(x: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tensor:
 def loss_value(y_pred: torch.Tensor, y: torch.Tensor, loss: str = "sse") -> torch.Tensor:
     """Sum (``"sse"``) or mean (``"mse"``) of the squared errors, a 0-d tensor.
 
+    ``y_pred`` and ``y`` must have the same shape (no broadcasting), and
+    ``loss`` must be one of `LOSSES`.
+
     Examples:
-        >>> y, y_pred = torch.tensor([[1.0], [2.0]]), torch.tensor([[0.0], [4.0]])
+        >>> y_pred, y = torch.tensor([[0.0], [4.0]]), torch.tensor([[1.0], [2.0]])
         >>> loss_value(y_pred, y), loss_value(y_pred, y, "mse")
         (tensor(5.), tensor(2.5000))
     """
+    y_pred, y = _checks.prediction_pair(y_pred, y)
+    loss = _checks.choice(loss, "loss", LOSSES)
     squared = (y_pred - y).pow(2)
     return squared.sum() if loss == "sse" else squared.mean()
 
@@ -121,31 +201,33 @@ def backward(
 ) -> dict[str, torch.Tensor]:
     """Gradients of the loss with respect to every parameter, by the chain rule.
 
-    Each gradient has the shape of the tensor it belongs to. The tests check
-    every one against autograd in float64.
+    Each gradient has the shape of the tensor it belongs to. ``loss`` must be
+    the one `loss_value` used: ``"sse"`` or ``"mse"``. The tests check every
+    gradient against autograd in float64.
 
     Examples:
         >>> x, y = torch.randn(10, 3, dtype=torch.float64), torch.randn(10, 1, dtype=torch.float64)
         >>> params = init_params(3, 8, 1, seed=0, dtype=torch.float64)
         >>> grads = backward(x, y, params, forward(x, params))
         >>> {name: tuple(g.shape) for name, g in grads.items()}
-        {'w1': (3, 8), 'b1': (1, 8), 'w2': (8, 1), 'b2': (1, 1)}
+        {'w1': (3, 8), 'b1': (8,), 'w2': (8, 1), 'b2': (1,)}
         >>> leaves = {k: p.clone().requires_grad_(True) for k, p in params.items()}
         >>> loss_value(predict(x, leaves), y).backward()
         >>> torch.allclose(grads["w1"], leaves["w1"].grad)
         True
     """
+    check_inputs(x, params, y, acts, loss)
     # d loss / d y_pred: the derivative of the squared error (n, d_out)
     grad_y_pred = 2.0 * (acts.y_pred - y)
     if loss == "mse":
         grad_y_pred = grad_y_pred / y.numel()
     # Output layer y_pred = h_relu @ w2 + b2
     grad_w2 = acts.h_relu.t().mm(grad_y_pred)  # (d_hidden, d_out)
-    grad_b2 = grad_y_pred.sum(dim=0, keepdim=True)  # (1, d_out): b2 was added to every row
+    grad_b2 = grad_y_pred.sum(dim=0)  # (d_out,): b2 was added to every row
     grad_h_relu = grad_y_pred.mm(params["w2"].t())  # (n, d_hidden)
     # ReLU passes the gradient where it passed the input (h >= 0), and blocks it elsewhere
     grad_h = grad_h_relu * (acts.h >= 0)  # (n, d_hidden)
     # Hidden layer h = x @ w1 + b1
     grad_w1 = x.t().mm(grad_h)  # (d_in, d_hidden)
-    grad_b1 = grad_h.sum(dim=0, keepdim=True)  # (1, d_hidden)
+    grad_b1 = grad_h.sum(dim=0)  # (d_hidden,)
     return {"w1": grad_w1, "b1": grad_b1, "w2": grad_w2, "b2": grad_b2}

@@ -21,27 +21,18 @@ from .backprop import init_params
 from .data import simulate_regression
 from .device import resolve_device, time_call
 from .trainers import TRAINERS
-from .trainers._run import seeded_module
+from .trainers.common import LEVEL_DEFAULTS, seeded_module
 from .trainers.module import build_mlp
 
 __all__ = ["LevelTiming", "time_levels", "hand_written_loops", "import_time_ratio"]
 
-LEVEL_SETTINGS = {
-    "scratch": {"loss": "sse", "lr": 1e-4},
-    "autograd": {"loss": "mse", "lr": 1e-2},
-    "module": {"loss": "sse", "lr": 1e-4},
-    "optim": {"loss": "mse", "lr": 1e-3},
-}
-"""Loss and learning rate of each level, as in chapters 3 to 6."""
-
-
 def _settings_for(level: str, n: int, d_hidden: int) -> dict:
-    """The chapter's loss and learning rate, with the rate scaled down for bigger problems.
+    """The level's default loss and learning rate (`LEVEL_DEFAULTS`), with the rate scaled down for bigger problems.
 
     A summed loss grows with ``n`` and the gradients with ``d_hidden``; the
     book's rates would make large runs diverge. Speed does not depend on the rate.
     """
-    settings = dict(LEVEL_SETTINGS[level])
+    settings = dict(LEVEL_DEFAULTS[level])
     if level != "optim":
         settings["lr"] *= min(1.0, 100 / n if settings["loss"] == "sse" else 1.0) * min(1.0, 32 / d_hidden)
     return settings
@@ -57,10 +48,10 @@ def _hand_scratch(x, y, d_hidden, epochs, lr, seed):
         y_pred = h_relu.mm(w2) + b2
         losses.append((y_pred - y).pow(2).sum().item())
         grad_y_pred = 2.0 * (y_pred - y)
-        grad_b2 = grad_y_pred.sum(dim=0, keepdim=True)
+        grad_b2 = grad_y_pred.sum(dim=0)
         grad_w2 = h_relu.T @ grad_y_pred
         grad_h = (grad_y_pred @ w2.T) * (h >= 0)
-        grad_b1 = grad_h.sum(dim=0, keepdim=True)
+        grad_b1 = grad_h.sum(dim=0)
         grad_w1 = x.T @ grad_h
         w1 -= lr * grad_w1
         b1 -= lr * grad_b1
@@ -130,7 +121,14 @@ The yardstick for the trainers' overhead."""
 
 @dataclass(frozen=True)
 class LevelTiming:
-    """Seconds per epoch of one trainer level and of its hand-written loop, at one problem size."""
+    """Seconds per epoch of one trainer level and of its hand-written loop, at one problem size.
+
+    Examples:
+        >>> timing = LevelTiming("scratch", n=100, d_hidden=32, device="cpu",
+        ...                      trainer_seconds_per_epoch=2e-5, hand_seconds_per_epoch=1e-5)
+        >>> timing.ratio
+        2.0
+    """
 
     level: str
     n: int
@@ -213,6 +211,11 @@ def import_time_ratio(repeat: int = 7) -> tuple[float, float, float]:
 
     Returns ``(nnbook_seconds, torch_seconds, ratio)``. The two imports
     alternate, so both see the same disk cache and machine load.
+
+    Examples:
+        >>> nnbook_seconds, torch_seconds, ratio = import_time_ratio(repeat=1)
+        >>> nnbook_seconds > 0 and torch_seconds > 0
+        True
     """
     repeat = _checks.positive_int(repeat, "repeat")
     code = "import time; t = time.perf_counter(); import {}; print(time.perf_counter() - t)"

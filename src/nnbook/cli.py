@@ -7,6 +7,8 @@ import platform
 import sys
 from typing import Sequence, TextIO
 
+__all__ = ["main"]
+
 LEVELS = ("scratch", "autograd", "module", "optim")
 
 
@@ -115,7 +117,16 @@ def train(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Run the command line; returns the exit status (argparse exits with 2 on a bad argument)."""
+    """Run the command line; returns the exit status (a bad argument exits with status 2).
+
+    Examples:
+        >>> import io
+        >>> out = io.StringIO()
+        >>> main(["info"], out=out)
+        0
+        >>> out.getvalue().splitlines()[2].startswith("nnbook")
+        True
+    """
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     parser = build_parser()

@@ -40,6 +40,8 @@ class TwoLayerNet(nn.Module):
         x = _checks.floating(x, "x")
         if x.ndim not in (1, 2) or x.shape[-1] != self.d_in:
             raise ValueError(f"x must have shape (n, {self.d_in}) or ({self.d_in},), got {tuple(x.shape)}")
+        # A float64 x against float32 weights fails deep inside torch; say so here instead.
+        _checks.same_kind(x, "x", self.layer1.weight, "the model's weights")
         h = F.relu(self.layer1(x))  # (n, d_hidden)
         return self.layer2(h)  # (n, d_out)
 
@@ -53,5 +55,5 @@ def count_parameters(model: nn.Module) -> int:
         4
     """
     if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        raise TypeError(f"model must be a torch.nn.Module, got {_checks.show(model)}")
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

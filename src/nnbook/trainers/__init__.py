@@ -8,7 +8,7 @@
 | `optim` | `train_optim` | nothing (`nn.MSELoss` and a `torch.optim` optimizer) |
 """
 
-from ._run import TrainResult, TrainingDivergedError
+from .common import LEVEL_DEFAULTS, EpochCallback, TrainResult, TrainingDivergedError
 from .autograd import train_autograd
 from .module import build_mlp, train_module
 from .optim import train_optim
@@ -20,9 +20,13 @@ TRAINERS = {
     "module": train_module,
     "optim": train_optim,
 }
-"""The trainers by level name, from the most hand-written to the most automatic."""
+"""The trainers by level name, from the most hand-written to the most automatic.
+
+Each level's default loss and learning rate are in `LEVEL_DEFAULTS`, with the same keys."""
 
 __all__ = [
+    "EpochCallback",
+    "LEVEL_DEFAULTS",
     "TRAINERS",
     "TrainResult",
     "TrainingDivergedError",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import torch
 
 from ..backprop import init_params, loss_value, predict
-from ._run import EpochCallback, Run, TrainResult
+from .common import LEVEL_DEFAULTS, EpochCallback, Run, TrainResult
+
+__all__ = ["train_autograd"]
 
 
 def train_autograd(
@@ -14,8 +16,8 @@ def train_autograd(
     *,
     d_hidden: int = 32,
     epochs: int = 200,
-    lr: float = 1e-2,
-    loss: str = "mse",
+    lr: float = LEVEL_DEFAULTS["autograd"]["lr"],
+    loss: str = LEVEL_DEFAULTS["autograd"]["loss"],
     seed: int | None = 0,
     log_every: int | None = 10,
     device: str | torch.device | None = None,
@@ -38,7 +40,7 @@ def train_autograd(
     run = Run("autograd", x, y, d_hidden=d_hidden, epochs=epochs, lr=lr, loss=loss, seed=seed,
               log_every=log_every, device=device, on_epoch=on_epoch)
     x, y = run.x, run.y
-    params = init_params(run.d_in, run.d_hidden, run.d_out, seed=seed, dtype=x.dtype, device=run.device)
+    params = init_params(run.d_in, run.d_hidden, run.d_out, seed=run.seed, dtype=x.dtype, device=run.device)
     for p in params.values():
         p.requires_grad_(True)
     for epoch in range(1, run.epochs + 1):

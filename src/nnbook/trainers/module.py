@@ -7,7 +7,9 @@ from torch import nn
 
 from .. import _checks
 from ..backprop import loss_value
-from ._run import EpochCallback, Run, TrainResult, seeded_module
+from .common import LEVEL_DEFAULTS, EpochCallback, Run, TrainResult, seeded_module
+
+__all__ = ["build_mlp", "train_module"]
 
 
 def build_mlp(d_in: int, d_hidden: int, d_out: int) -> nn.Sequential:
@@ -21,11 +23,10 @@ def build_mlp(d_in: int, d_hidden: int, d_out: int) -> nn.Sequential:
           (2): Linear(in_features=32, out_features=1, bias=True)
         )
     """
-    return nn.Sequential(
-        nn.Linear(_checks.positive_int(d_in, "d_in"), _checks.positive_int(d_hidden, "d_hidden")),
-        nn.ReLU(),
-        nn.Linear(d_hidden, _checks.positive_int(d_out, "d_out")),
-    )
+    d_in = _checks.positive_int(d_in, "d_in", maximum=1_000_000)
+    d_hidden = _checks.positive_int(d_hidden, "d_hidden", maximum=1_000_000)
+    d_out = _checks.positive_int(d_out, "d_out", maximum=1_000_000)
+    return nn.Sequential(nn.Linear(d_in, d_hidden), nn.ReLU(), nn.Linear(d_hidden, d_out))
 
 
 def train_module(
@@ -34,8 +35,8 @@ def train_module(
     *,
     d_hidden: int = 32,
     epochs: int = 200,
-    lr: float = 1e-4,
-    loss: str = "sse",
+    lr: float = LEVEL_DEFAULTS["module"]["lr"],
+    loss: str = LEVEL_DEFAULTS["module"]["loss"],
     seed: int | None = 0,
     log_every: int | None = 10,
     device: str | torch.device | None = None,
@@ -56,7 +57,7 @@ def train_module(
     run = Run("module", x, y, d_hidden=d_hidden, epochs=epochs, lr=lr, loss=loss, seed=seed,
               log_every=log_every, device=device, on_epoch=on_epoch)
     x, y = run.x, run.y
-    model = seeded_module(lambda: build_mlp(run.d_in, run.d_hidden, run.d_out), seed).to(run.device, x.dtype)
+    model = seeded_module(lambda: build_mlp(run.d_in, run.d_hidden, run.d_out), run.seed).to(run.device, x.dtype)
     for epoch in range(1, run.epochs + 1):
         error = loss_value(model(x), y, run.loss)
         run.record(epoch, error)
@@ -65,4 +66,4 @@ def train_module(
         with torch.no_grad():
             for p in model.parameters():
                 p -= run.lr * p.grad
-    return run.finish(dict(model.named_parameters()), model=model)
+    return run.finish(model=model)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .. import _checks
-from ._run import EpochCallback, Run, TrainResult, seeded_module
+from .common import LEVEL_DEFAULTS, EpochCallback, Run, TrainResult, seeded_module
 from .module import build_mlp
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+"""The optimizers `train_optim` offers, by name."""
+
+__all__ = ["OPTIMIZERS", "train_optim"]
 
 
 def train_optim(
@@ -18,8 +20,8 @@ def train_optim(
     *,
     d_hidden: int = 32,
     epochs: int = 200,
-    lr: float = 1e-3,
-    loss: str = "mse",
+    lr: float = LEVEL_DEFAULTS["optim"]["lr"],
+    loss: str = LEVEL_DEFAULTS["optim"]["loss"],
     seed: int | None = 0,
     log_every: int | None = 10,
     device: str | torch.device | None = None,
@@ -40,16 +42,15 @@ def train_optim(
         True
     """
     run = Run("optim", x, y, d_hidden=d_hidden, epochs=epochs, lr=lr, loss=loss, seed=seed,
-              log_every=log_every, device=device, on_epoch=on_epoch)
-    make_optimizer = OPTIMIZERS[_checks.choice(optimizer, "optimizer", tuple(OPTIMIZERS))]
+              log_every=log_every, device=device, on_epoch=on_epoch, optimizer=optimizer)
     x, y = run.x, run.y
-    model = seeded_module(lambda: build_mlp(run.d_in, run.d_hidden, run.d_out), seed).to(run.device, x.dtype)
+    model = seeded_module(lambda: build_mlp(run.d_in, run.d_hidden, run.d_out), run.seed).to(run.device, x.dtype)
     loss_fn = nn.MSELoss(reduction="sum" if run.loss == "sse" else "mean")
-    opt = make_optimizer(model.parameters(), lr=run.lr)
+    opt = OPTIMIZERS[run.optimizer](model.parameters(), lr=run.lr)
     for epoch in range(1, run.epochs + 1):
         error = loss_fn(model(x), y)
         run.record(epoch, error)
         opt.zero_grad()
         error.backward()
         opt.step()
-    return run.finish(dict(model.named_parameters()), model=model)
+    return run.finish(model=model)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import torch
 
 from ..backprop import backward, forward, init_params, loss_value, predict
-from ._run import EpochCallback, Run, TrainResult
+from .common import LEVEL_DEFAULTS, EpochCallback, Run, TrainResult
+
+__all__ = ["train_scratch"]
 
 
 def train_scratch(
@@ -14,8 +16,8 @@ def train_scratch(
     *,
     d_hidden: int = 32,
     epochs: int = 200,
-    lr: float = 1e-4,
-    loss: str = "sse",
+    lr: float = LEVEL_DEFAULTS["scratch"]["lr"],
+    loss: str = LEVEL_DEFAULTS["scratch"]["loss"],
     seed: int | None = 0,
     log_every: int | None = 10,
     device: str | torch.device | None = None,
@@ -45,7 +47,7 @@ def train_scratch(
     run = Run("scratch", x, y, d_hidden=d_hidden, epochs=epochs, lr=lr, loss=loss, seed=seed,
               log_every=log_every, device=device, on_epoch=on_epoch)
     x, y = run.x, run.y
-    params = init_params(run.d_in, run.d_hidden, run.d_out, seed=seed, dtype=x.dtype, device=run.device)
+    params = init_params(run.d_in, run.d_hidden, run.d_out, seed=run.seed, dtype=x.dtype, device=run.device)
     for epoch in range(1, run.epochs + 1):
         acts = forward(x, params)
         run.record(epoch, loss_value(acts.y_pred, y, run.loss))
