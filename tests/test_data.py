@@ -130,7 +130,7 @@ def test_split_is_seeded_and_leaves_the_global_rng_alone():
         ({"fractions": (1.0, 0.0, 0.0)}, ValueError, "fractions must be three numbers > 0"),
         ({"fractions": "abc"}, TypeError, "fractions must be three numbers"),
         ({"fractions": (0.6, "0.2", 0.2)}, TypeError, "fractions must be three numbers"),
-        ({"seed": 1.5}, TypeError, "seed must be an integer or None"),
+        ({"seed": 1.5}, TypeError, "seed must be an integer from 0 to 2\\*\\*63 - 1, or None"),
     ],
 )
 def test_split_bad_arguments_are_named(kwargs, error, message):
@@ -153,7 +153,7 @@ def test_split_needs_a_row_for_every_part():
         ({"n": 0}, ValueError, "n must be an integer >= 1"),
         ({"noise_sd": 0}, ValueError, "noise_sd must be a finite number > 0"),
         ({"dtype": torch.int32}, TypeError, "dtype must be a floating-point torch.dtype"),
-        ({"seed": "1"}, TypeError, "seed must be an integer or None"),
+        ({"seed": "1"}, TypeError, "seed must be an integer from 0 to 2\\*\\*63 - 1, or None"),
     ],
 )
 def test_simulate_nonlinear_bad_arguments_are_named(kwargs, error, message):

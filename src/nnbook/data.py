@@ -90,20 +90,13 @@ def simulate_regression(
 
 def _generator(seed: object) -> torch.Generator:
     """A private generator: seeded from ``seed``, or freshly seeded when it is ``None``."""
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise TypeError(f"seed must be an integer or None, got {type(seed).__name__} {seed!r}")
+    seed = _checks.seed(seed)
     generator = torch.Generator()
     if seed is None:
         generator.seed()
     else:
         generator.manual_seed(int(seed))
     return generator
-
-
-def _dtype(dtype: object) -> torch.dtype:
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
-    return dtype
 
 
 def nonlinear_mean(x: torch.Tensor) -> torch.Tensor:
@@ -167,7 +160,7 @@ def simulate_nonlinear(
     """
     n = _checks.positive_int(n, "n")
     noise_sd = _checks.positive_float(noise_sd, "noise_sd")
-    dtype = _dtype(dtype)
+    dtype = _checks.float_dtype(dtype, "dtype")
     generator = _generator(seed)
     x = 4 * torch.rand(n, 3, generator=generator, dtype=dtype) - 2  # (n, 3), uniform on [-2, 2)
     noise = noise_sd * torch.randn(n, 1, generator=generator, dtype=dtype)  # (n, 1)
