@@ -60,7 +60,7 @@ def environment_stamp() -> str:
 
     return (
         f"Outputs on this page were computed with Python {platform.python_version()}, torch {torch.__version__} "
-        f"and nnbook {nnbook.__version__}, on the device {nnbook.best_device()}; page built {build_date()}."
+        f"and nnbook {nnbook.__version__}, on the device {nnbook.device.best_device()}; page built {build_date()}."
     )
 
 
