@@ -281,7 +281,7 @@ def test_early_stopping_returns_the_best_epoch(level):
     x, y = nnbook.data.simulate_nonlinear(n=60, seed=0, dtype=torch.float64)
     # Validation targets of the opposite sign: the better the fit to y, the worse the validation
     # loss, so every level passes its best validation epoch early and patience has work to do.
-    settings = dict(epochs=200, lr=0.01, loss="mse", log_every=0, x_val=x, y_val=-y)
+    settings = {"epochs": 200, "lr": 0.01, "loss": "mse", "log_every": 0, "x_val": x, "y_val": -y}
     full = nnbook.TRAINERS[level](x, y, **settings)
     assert full.best_epoch < full.epochs - 30, "the setting must pass its best epoch for this test to mean anything"
     stopped = nnbook.TRAINERS[level](x, y, patience=30, **settings)
@@ -298,7 +298,7 @@ def test_early_stopping_oracle_against_a_hand_loop():
     """Patience counted by hand over the validation curve of a run without early stopping."""
     x, y = nnbook.data.simulate_nonlinear(n=60, seed=2, dtype=torch.float64)
     x_val, y_val = nnbook.data.simulate_nonlinear(n=60, seed=3, dtype=torch.float64)
-    settings = dict(d_hidden=64, epochs=300, lr=0.01, log_every=0, x_val=x_val, y_val=y_val)
+    settings = {"d_hidden": 64, "epochs": 300, "lr": 0.01, "log_every": 0, "x_val": x_val, "y_val": y_val}
     curve = nnbook.train_optim(x, y, **settings).val_losses
     patience = 20
     best, stop = 0, len(curve)

@@ -11,13 +11,13 @@ import torch
 from . import _checks
 
 __all__ = [
-    "RegressionData",
-    "simulate_regression",
     "TRUE_COEFS",
     "DataSplit",
-    "split_data",
+    "RegressionData",
     "nonlinear_mean",
     "simulate_nonlinear",
+    "simulate_regression",
+    "split_data",
 ]
 
 TRUE_COEFS = (0.2, -1.3, -0.5)
