@@ -345,7 +345,7 @@ class Run:
         else:
             value = math.fsum(part * rows for part, rows in parts) / math.fsum(rows for _, rows in parts)
         self.losses.append(value)
-        line = f"epoch {epoch:4d}   loss {value:.6g}"
+        val = None
         if self.x_val is not None:
             val = self._validation_loss(network)
             if not math.isfinite(val):
@@ -358,9 +358,8 @@ class Run:
                 self.best_epoch = epoch
                 if self.patience is not None:
                     self._best_state = _snapshot(network)
-            line += f"   val_loss {val:.6g}"
         if self.log_every and epoch % self.log_every == 0:
-            print(line)
+            print(f"epoch {epoch:4d}   loss {value:.6g}" + ("" if val is None else f"   val_loss {val:.6g}"))
         if self.on_epoch is not None:
             self.on_epoch(epoch, value)
         return self.patience is not None and epoch - self.best_epoch >= self.patience
