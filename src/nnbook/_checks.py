@@ -174,30 +174,36 @@ def float_dtype(value: object, name: str = "dtype") -> torch.dtype:
     return value
 
 
-def regression_data(x: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
-    """Check that ``x`` is ``(n, d_in)`` and ``y`` is ``(n, d_out)``, finite floats with matching rows."""
-    x = ndim(floating(x, "x"), "x", (2,), "(n, d_in)")
-    y = floating(y, "y")
+def regression_data(x: object, y: object, x_name: str = "x", y_name: str = "y") -> tuple[torch.Tensor, torch.Tensor]:
+    """Check that ``x`` is ``(n, d_in)`` and ``y`` is ``(n, d_out)``, finite floats with matching rows.
+
+    ``x_name`` and ``y_name`` are the argument names the messages use (``x_val`` for validation data).
+    """
+    x = ndim(floating(x, x_name), x_name, (2,), "(n, d_in)")
+    y = floating(y, y_name)
     if y.ndim == 1:
         raise ValueError(
-            f"y must have shape (n, d_out), got shape {tuple(y.shape)}; "
-            "make it a column with y.unsqueeze(1) (R users: this is drop = FALSE)"
+            f"{y_name} must have shape (n, d_out), got shape {tuple(y.shape)}; "
+            f"make it a column with {y_name}.unsqueeze(1) (R users: this is drop = FALSE)"
         )
-    ndim(y, "y", (2,), "(n, d_out)")
+    ndim(y, y_name, (2,), "(n, d_out)")
     if x.shape[0] != y.shape[0]:
-        raise ValueError(f"x and y must have the same number of rows, got x with {x.shape[0]} and y with {y.shape[0]}")
+        raise ValueError(
+            f"{x_name} and {y_name} must have the same number of rows, "
+            f"got {x_name} with {x.shape[0]} and {y_name} with {y.shape[0]}"
+        )
     if x.shape[0] == 0:
-        raise ValueError("x and y must have at least one row, got 0")
+        raise ValueError(f"{x_name} and {y_name} must have at least one row, got 0")
     if x.shape[1] == 0:
-        raise ValueError("x must have at least one column (d_in >= 1), got shape (n, 0)")
+        raise ValueError(f"{x_name} must have at least one column (d_in >= 1), got shape (n, 0)")
     if y.shape[1] == 0:
-        raise ValueError("y must have at least one column (d_out >= 1), got shape (n, 0)")
+        raise ValueError(f"{y_name} must have at least one column (d_out >= 1), got shape (n, 0)")
     if x.device != y.device:
-        raise ValueError(f"x and y must be on the same device, got x on {x.device} and y on {y.device}")
+        raise ValueError(f"{x_name} and {y_name} must be on the same device, got {x_name} on {x.device} and {y_name} on {y.device}")
     if x.dtype != y.dtype:
-        raise TypeError(f"x and y must have the same dtype, got x {x.dtype} and y {y.dtype}")
-    finite(x, "x")
-    finite(y, "y")
+        raise TypeError(f"{x_name} and {y_name} must have the same dtype, got {x_name} {x.dtype} and {y_name} {y.dtype}")
+    finite(x, x_name)
+    finite(y, y_name)
     return x, y
 
 

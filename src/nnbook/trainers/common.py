@@ -2,9 +2,13 @@
 
 A trainer is a loop between two calls: ``run = Run(level, x, y, ...)`` checks
 every argument, and ``run.finish(...)`` checks the trained parameters and
-packages the `TrainResult`. In between, ``run.record(epoch, loss)`` keeps each
-epoch's loss, logs it, calls the ``on_epoch`` callback and stops a run whose
-loss is no longer finite.
+packages the `TrainResult`. In between, each epoch loops over
+``run.batches()`` (the whole data set as one batch, or shuffled mini-batches
+when ``batch_size`` is given), ``run.record(epoch, loss)`` keeps each batch's
+loss and stops a run whose loss is no longer finite, and
+``run.end_epoch(epoch, network)`` computes the epoch's loss and the
+validation loss, logs them, calls the ``on_epoch`` callback, and says whether
+early stopping has ended the run.
 
 Examples:
     >>> import nnbook
@@ -20,17 +24,19 @@ Examples:
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import torch
 from torch import nn
+from torch.utils.data import DataLoader
 
 from .. import _checks
-from ..backprop import LOSSES, PARAM_NAMES, check_inputs
+from ..backprop import LOSSES, PARAM_NAMES, check_inputs, loss_value, predict
 from ..device import resolve_device, synchronize
 from ..network import two_layer_params
 
@@ -77,7 +83,10 @@ class TrainResult:
 
     Attributes:
         level: ``"scratch"``, ``"autograd"``, ``"module"`` or ``"optim"``.
-        losses: the training loss after each epoch's forward pass, one float per epoch.
+        losses: the training loss of each epoch, one float per epoch. With the
+            full batch it is the loss of the epoch's forward pass (before its
+            update); with mini-batches, the mean of the batch losses (each before
+            its update) weighted by their rows, or their sum for ``"sse"``.
         params: the trained parameters, detached copies, with the same names and
             layout at every level: ``w1 (d_in, d_hidden)``, ``b1 (d_hidden,)``,
             ``w2 (d_hidden, d_out)``, ``b2 (d_out,)``, the layout of
@@ -87,6 +96,11 @@ class TrainResult:
         seconds: wall time of the training loop.
         device: where training ran.
         loss: ``"sse"`` or ``"mse"``, the loss in ``losses``.
+        val_losses: the loss on the validation data (``x_val``, ``y_val``) after
+            each epoch's updates, one float per epoch; empty without validation data.
+        best_epoch: the epoch (counted from 1) with the lowest validation loss, or
+            ``None`` without validation data. With ``patience``, ``params`` and
+            ``model`` hold the parameters of this epoch (early stopping).
 
     Examples:
         >>> from nnbook import simulate_regression, train_scratch
@@ -107,6 +121,8 @@ class TrainResult:
     seconds: float
     device: torch.device
     loss: str = "sse"
+    val_losses: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
     _predict: Callable[[torch.Tensor], torch.Tensor] | None = field(default=None, repr=False)
 
     @property
@@ -163,9 +179,13 @@ class TrainResult:
 
     def __repr__(self) -> str:
         # Wall time is left out so that printing a result gives the same text on every run.
+        validation = ""
+        if self.val_losses:
+            best = self.val_losses[self.best_epoch - 1]
+            validation = f"best_epoch={self.best_epoch}, best_val_loss={best:.6g}, "
         return (
             f"TrainResult(level={self.level!r}, epochs={self.epochs}, final_loss={self.final_loss:.6g}, "
-            f"loss={self.loss!r}, device={str(self.device)!r})"
+            f"{validation}loss={self.loss!r}, device={str(self.device)!r})"
         )
 
 
@@ -205,6 +225,10 @@ class Run:
         device: object,
         on_epoch: EpochCallback | None,
         optimizer: str | None = None,
+        batch_size: object = None,
+        x_val: object = None,
+        y_val: object = None,
+        patience: object = None,
     ) -> None:
         self.level = _checks.choice(level, "level", tuple(LEVEL_DEFAULTS))
         x, y = _checks.regression_data(x, y)
@@ -234,8 +258,62 @@ class Run:
         if self.d_in > _checks.MAX_UNITS or self.d_out > _checks.MAX_UNITS:
             raise ValueError(f"x and y must have at most {_checks.MAX_UNITS} columns each, got x {tuple(x.shape)} and y {tuple(y.shape)}")
         _checks.layer_sizes(self.d_in, self.d_hidden, self.d_out)
+        self.n = x.shape[0]
+        self.batch_size = None if batch_size is None else _checks.positive_int(batch_size, "batch_size")
+        # One batch of all rows is the full batch, in the rows' own order: shuffling it would change
+        # nothing but the rounding, and batch_size=n must give exactly the full-batch result.
+        # Mini-batches: a DataLoader over the row numbers, so the order is exactly what a seeded
+        # DataLoader(TensorDataset(x, y), shuffle=True) serves, without collating row by row.
+        self._rows_loader: DataLoader | None = None
+        if self.batch_size is not None and self.batch_size < self.n:
+            shuffle = _checks.generator(self.seed)
+            self._rows_loader = DataLoader(range(self.n), batch_size=self.batch_size, shuffle=True, generator=shuffle)
+        self.x_val, self.y_val = self._validation_data(x_val, y_val)
+        self.patience = None if patience is None else _checks.positive_int(patience, "patience")
+        if self.patience is not None and self.x_val is None:
+            raise ValueError(f"patience={self.patience} needs validation data to watch: pass x_val and y_val too")
         self.losses: list[float] = []
+        self.val_losses: list[float] = []
+        self.best_epoch: int | None = None
+        self._best_state: Any = None
+        self._batch_losses: list[tuple[float, int]] = []
+        self._rows = self.n
         self._start = time.perf_counter()
+
+    def _validation_data(self, x_val: object, y_val: object) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        if x_val is None and y_val is None:
+            return None, None
+        if x_val is None or y_val is None:
+            given, missing = ("x_val", "y_val") if y_val is None else ("y_val", "x_val")
+            raise ValueError(f"{given} was given without {missing}: pass both, or neither")
+        x_val, y_val = _checks.regression_data(x_val, y_val, "x_val", "y_val")
+        if x_val.shape[1] != self.d_in or y_val.shape[1] != self.d_out:
+            raise ValueError(
+                f"x_val and y_val must have the columns of x and y, ({self.d_in}) and ({self.d_out}), "
+                f"got shapes {tuple(x_val.shape)} and {tuple(y_val.shape)}"
+            )
+        if x_val.dtype != self.x.dtype:
+            raise TypeError(f"x_val and y_val must have the dtype of x, {self.x.dtype}, got {x_val.dtype}")
+        return x_val.detach().to(self.device), y_val.detach().to(self.device)
+
+    def batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """One epoch's batches ``(x_batch, y_batch)``.
+
+        Without ``batch_size`` (or with one of at least ``n`` rows) the one batch
+        is all of ``x`` and ``y``. Otherwise the rows are shuffled by a generator
+        seeded from ``seed`` (a new order each epoch, the same orders on every
+        run) and served in batches of ``batch_size`` rows; the last may be
+        smaller. The batches are those of ``DataLoader(TensorDataset(x, y),
+        batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))``.
+        """
+        if self._rows_loader is None:
+            self._rows = self.n
+            yield self.x, self.y
+            return
+        for rows in self._rows_loader:  # a tensor of row numbers
+            rows = rows.to(self.device)
+            self._rows = len(rows)
+            yield self.x[rows], self.y[rows]
 
     def _advice(self) -> str:
         if self.optimizer == "adam" and self.x.dtype in (torch.float16, torch.bfloat16):
@@ -246,7 +324,7 @@ class Run:
         return f"the updates overshoot: try a smaller learning rate, such as lr={self.lr / 10:g}"
 
     def record(self, epoch: int, loss: torch.Tensor) -> None:
-        """Keep this epoch's loss, log it every ``log_every`` epochs, and stop if it is not finite."""
+        """Keep the loss of the batch just served by `batches`, and stop if it is not finite."""
         epoch = _checks.positive_int(epoch, "epoch")
         if isinstance(loss, torch.Tensor):
             if loss.numel() != 1:
@@ -262,9 +340,38 @@ class Run:
             raise TrainingDivergedError(
                 f"the {self.level} trainer's loss became {value} at epoch {epoch} with lr={self.lr:g}; {self._advice()}"
             )
+        self._batch_losses.append((value, self._rows))
+
+    def end_epoch(self, epoch: int, network: nn.Module | dict[str, torch.Tensor]) -> bool:
+        """Close the epoch: its loss, the validation loss of ``network``, the log line, ``on_epoch``.
+
+        ``network`` is the model, or the ``w1``, ``b1``, ``w2``, ``b2`` dict of a
+        hand-written network. Returns ``True`` when early stopping ends the run:
+        ``patience`` epochs have passed without a lower validation loss.
+        """
+        parts, self._batch_losses = self._batch_losses, []
+        if len(parts) == 1:
+            value = parts[0][0]
+        elif self.loss == "sse":
+            value = math.fsum(part for part, _ in parts)
+        else:
+            value = math.fsum(part * rows for part, rows in parts) / math.fsum(rows for _, rows in parts)
         self.losses.append(value)
+        val = None
+        if self.x_val is not None:
+            val = self._validation_loss(network)
+            if not math.isfinite(val):
+                raise TrainingDivergedError(
+                    f"the {self.level} trainer's validation loss became {val} after epoch {epoch} with "
+                    f"lr={self.lr:g}; {self._advice()}"
+                )
+            self.val_losses.append(val)
+            if self.best_epoch is None or val < self.val_losses[self.best_epoch - 1]:
+                self.best_epoch = epoch
+                if self.patience is not None:
+                    self._best_state = _snapshot(network)
         if self.log_every and epoch % self.log_every == 0:
-            print(f"epoch {epoch:4d}   loss {value:.6g}")
+            print(f"epoch {epoch:4d}   loss {value:.6g}" + ("" if val is None else f"   val_loss {val:.6g}"))
         if self.on_epoch is not None:
             try:
                 self.on_epoch(epoch, value)
@@ -273,6 +380,18 @@ class Run:
                     f"on_epoch must be a function (epoch, loss) -> None; on_epoch({epoch}, {value:.6g}) raised "
                     f"TypeError: {error}"
                 ) from error
+        return self.patience is not None and epoch - self.best_epoch >= self.patience
+
+    def _validation_loss(self, network: nn.Module | dict[str, torch.Tensor]) -> float:
+        with torch.no_grad():
+            if isinstance(network, nn.Module):
+                was_training = network.training
+                network.eval()  # layers such as dropout behave as they will in use
+                y_pred = network(self.x_val)
+                network.train(was_training)
+            else:
+                y_pred = predict(self.x_val, network)
+            return loss_value(y_pred, self.y_val, self.loss).item()
 
     def finish(
         self,
@@ -292,6 +411,8 @@ class Run:
             raise TypeError(f"model must be a torch.nn.Module or None, got {_checks.show(model)}")
         if predict is not None:
             _checks.function(predict, "predict", "x -> y_pred")
+        if self._best_state is not None:  # early stopping: go back to the best validation epoch
+            _restore(model if params is None else params, self._best_state)
         if params is None:
             if model is None:
                 raise TypeError("finish needs params (with predict) or model; got neither")
@@ -320,8 +441,26 @@ class Run:
             seconds=seconds,
             device=self.device,
             loss=self.loss,
+            val_losses=self.val_losses,
+            best_epoch=self.best_epoch,
             _predict=predict,
         )
+
+
+def _snapshot(network: nn.Module | dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A copy of the parameters that later updates cannot change (a state_dict shares their memory)."""
+    if isinstance(network, nn.Module):
+        return copy.deepcopy(network.state_dict())
+    return {name: p.detach().clone() for name, p in network.items()}
+
+
+def _restore(network: nn.Module | dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> None:
+    if isinstance(network, nn.Module):
+        network.load_state_dict(state)
+        return
+    with torch.no_grad():
+        for name, p in network.items():
+            p.copy_(state[name])
 
 
 def seeded_module(build: Callable[[], nn.Module], seed: int | None) -> nn.Module:
