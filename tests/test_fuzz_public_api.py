@@ -70,6 +70,7 @@ def _run():
     x, y = _data()
     run = Run("scratch", x, y, d_hidden=4, epochs=1, lr=1e-3, loss="sse", seed=0, log_every=0, device=None, on_epoch=None)
     run.record(1, torch.tensor(1.0))
+    run.end_epoch(1, nnbook.backprop.init_params(3, 4, 1))
     return run
 
 
@@ -141,6 +142,14 @@ VALID: dict[str, Callable[[], Any]] = {
     "out": lambda: io.StringIO(),
     "err": lambda: io.StringIO(),
     "predict": lambda: None,
+    "batch_size": lambda: 5,
+    "x_val": lambda: _data().x[:4],
+    "y_val": lambda: _data().y[:4],
+    "patience": lambda: None,
+    "val_losses": lambda: [],
+    "best_epoch": lambda: None,
+    "fractions": lambda: (0.5, 0.25, 0.25),
+    "network": lambda: nnbook.backprop.init_params(3, 4, 1),
 }
 
 OVERRIDES: dict[str, dict[str, Callable[[], Any]]] = {
@@ -150,6 +159,7 @@ OVERRIDES: dict[str, dict[str, Callable[[], Any]]] = {
     "nnbook.backprop.ForwardPass": {"y_pred": lambda: torch.zeros(12, 1)},
     "nnbook.trainers.common.Run.finish": {"params": lambda: None, "model": lambda: nnbook.build_mlp(3, 4, 1)},
     "nnbook.trainers.common.Run.record": {"loss": lambda: torch.tensor(1.0)},
+    "nnbook.data.DataSplit": {"train": _data, "val": _data, "test": _data},
     "nnbook.TrainResult": {
         "level": lambda: "scratch", "losses": lambda: [1.0], "params": lambda: nnbook.backprop.init_params(3, 4, 1),
         "model": lambda: None, "seconds": lambda: 0.1, "device": lambda: torch.device("cpu"),
