@@ -1,6 +1,12 @@
 """Settings for every test, including the chapters that pytest-codeblocks runs from docs/."""
 
 import os
+import sys
+
+# jsonschema (imported with nbformat by the site tests) imports rfc3987_syntax when it is
+# installed, and that compiles a grammar for a string format nothing here validates: about
+# 3 s per test process. Marked absent, jsonschema skips that format (see tools/run_mkdocs.py).
+sys.modules.setdefault("rfc3987_syntax", None)
 
 # Chapters call plt.show(); without a display it must not try to open a window.
 os.environ.setdefault("MPLBACKEND", "Agg")

@@ -3,6 +3,7 @@
 
     python3 make.py serve    install everything, build the book, serve it on localhost (/nnbook/)
     python3 make.py test     install everything, run every test (package, chapters, site, browser)
+                             on every core, then print where the time went
     python3 make.py build    install everything, build the site into site/ (strict)
     python3 make.py listings rewrite chapter listings of package code from src/nnbook
     python3 make.py lock     rewrite requirements/constraints.txt from the current environment
@@ -21,6 +22,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 from urllib.parse import urlparse
@@ -29,6 +31,9 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
 STAMP = VENV / "nnbook-install.stamp"
+# mkdocs' command line, less an import-time cost it never uses (see the script's docstring).
+MKDOCS = ROOT / "tools" / "run_mkdocs.py"
+TEST_REPORT = ROOT / ".cache" / "test-report.xml"
 # The lock was resolved on CPython 3.11 and suits 3.11 and newer; on 3.10 only
 # torch is pinned and pip picks versions of the rest that support it.
 LOCKED_FROM = (3, 11)
@@ -90,19 +95,32 @@ def serve(args: argparse.Namespace) -> None:
     site_url = re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.M)
     path = urlparse(site_url.group(1)).path if site_url else "/"
     print(f"building the book, then serving it at http://{address}{path}  (Ctrl+C stops)", flush=True)
-    run(python, "-m", "mkdocs", "serve", "--dev-addr", address, "--no-livereload" if args.no_reload else "--livereload",
+    run(python, MKDOCS, "serve", "--dev-addr", address, "--no-livereload" if args.no_reload else "--livereload",
         env=book_env())
 
 
 def build(args: argparse.Namespace) -> None:
     python = ensure_environment()
-    run(python, "-m", "mkdocs", "build", "--strict", env=book_env())
+    run(python, MKDOCS, "build", "--strict", env=book_env())
     print(f"site written to {ROOT / 'site'}")
 
 
 def test(args: argparse.Namespace) -> None:
+    """Run pytest on every core (pytest-xdist), then print the time each phase took."""
     python = ensure_environment()
-    run(python, "-m", "pytest", *args.pytest_args, env=book_env())
+    # -n: one worker per core; loadgroup keeps the browser tests on one worker (one browser, one report).
+    chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in args.pytest_args)
+    parallel = [] if chosen else ["-n", "auto", "--dist", "loadgroup"]
+    TEST_REPORT.parent.mkdir(parents=True, exist_ok=True)
+    TEST_REPORT.unlink(missing_ok=True)
+    started = time.perf_counter()
+    print("+", python, "-m pytest", *parallel, *args.pytest_args, flush=True)
+    completed = subprocess.run([str(python), "-m", "pytest", *parallel, f"--junitxml={TEST_REPORT}", *args.pytest_args],
+                               cwd=ROOT, env=book_env())
+    wall = time.perf_counter() - started
+    if TEST_REPORT.is_file():
+        subprocess.run([str(python), str(ROOT / "tools" / "test_phases.py"), str(TEST_REPORT), f"--wall={wall:.1f}"], cwd=ROOT)
+    sys.exit(completed.returncode)
 
 
 def listings(args: argparse.Namespace) -> None:

@@ -1,22 +1,74 @@
-"""Key mkdocs-jupyter's build cache on everything a chapter's output depends on.
+"""Execute the chapters before mkdocs renders them, in parallel, and keep what they printed.
 
-The plugin keys its cache on the page file and its own options only, so after
-a change under ``src/nnbook``, in the hooks that set up the kernels, or of
-torch, a rebuild would serve stale outputs. This hook points the plugin at a cache folder named after a hash of
-the package's source and the versions that shape the outputs, and removes the
-folders of older keys.
+mkdocs-jupyter executes notebook pages one after another in the build process,
+and keys its cache on the page file and its own options only. This hook takes
+execution over:
+
+- **In parallel.** Before mkdocs reads any page, every notebook page whose
+  executed copy is not cached runs in its own kernel, as many kernels at once
+  as the machine has cores (``NNBOOK_JOBS`` overrides), longest chapters first.
+  A cell that raises fails the build with the chapter's name and the error.
+  Each kernel gets the environment a sequential build gives it (see
+  :func:`kernel_environment`), so the outputs are those of a sequential build.
+- **Keyed on everything an output depends on**: the chapter's text, the
+  package's source under ``src/nnbook``, the build hooks, the Python version
+  and the versions of the libraries that shape outputs (:func:`fingerprint`).
+  A change under ``src/nnbook`` therefore reaches every page.
+- **A few keys kept.** Executed notebooks live in ``.cache/nnbook-notebooks`` as
+  ``<chapter>-<key>.ipynb``; the :data:`KEEP` most recently used per chapter
+  stay, so undoing an edit or switching back to a branch costs no execution.
+  mkdocs-jupyter's cache of rendered HTML gets one folder per fingerprint, and
+  the :data:`KEEP` most recently used folders stay.
+- **Rendering without executing.** mkdocs-jupyter's converter is handed the
+  executed notebook instead of the page's text, with execution off, so the
+  page is rendered exactly as if the plugin had executed it itself.
+
+With the plugin's cache off (``NNBOOK_NOTEBOOK_CACHE=false``) every page runs
+afresh and the results are neither read from nor written to the cache.
+
+:func:`executed_notebook` gives the executed notebook of a chapter to other
+hooks (the downloads with outputs) and to the tests.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import copy
 import hashlib
-import shutil
+import json
+import os
 import sys
+import tempfile
+import time
 from importlib import metadata
 from pathlib import Path
 
-# Packages whose version can change what a chapter prints or draws.
-_VERSIONED = ("torch", "numpy", "matplotlib", "nbconvert", "mkdocs-jupyter", "jupytext")
+from kernel_env import INLINE_BACKEND
+
+CACHE = Path(".cache") / "nnbook-notebooks"
+HTML_CACHE = Path(".cache") / "mkdocs-jupyter"
+KEEP = 5
+# Packages whose version can change what a chapter prints or draws, or how it is rendered.
+_VERSIONED = ("torch", "numpy", "matplotlib", "nbconvert", "nbclient", "ipykernel", "mkdocs-jupyter", "jupytext")
+# Run in each kernel after the chapter's own cells, and removed from the notebook: the
+# environment the outputs were computed in, for the page's stamp (the build need not import torch).
+_PROBE = (
+    "import json as _j, platform as _p, torch as _t, nnbook as _n, nnbook.device as _d\n"
+    "print(_j.dumps({'python': _p.python_version(), 'torch': _t.__version__,"
+    " 'nnbook': _n.__version__, 'device': str(_d.best_device())}))"
+)
+
+_root: Path | None = None
+_fingerprint: str | None = None  # of this build, computed once
+_kernel_name = "python3"
+_use_cache = True
+_executed: dict[Path, object] = {}  # this build's executed notebooks, by resolved source path
+_cached: dict[Path, Path] = {}  # this build's chapters found in the cache, read when asked for
+
+
+class ExecutionError(RuntimeError):
+    """A cell of a chapter raised while the chapter was executed."""
 
 
 def fingerprint(root: Path) -> str:
@@ -36,16 +88,328 @@ def fingerprint(root: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def notebook_key(source: Path, root: Path, kernel_name: str = "python3", fingerprinted: str | None = None) -> str:
+    """The cache key of one chapter: its text, the :func:`fingerprint` and the kernel it runs in."""
+    digest = hashlib.sha256(Path(source).read_bytes())
+    digest.update(f"{fingerprinted or fingerprint(root)} kernel={kernel_name}".encode())
+    return digest.hexdigest()[:20]
+
+
+def cache_path(source: Path, root: Path, kernel_name: str = "python3", fingerprinted: str | None = None) -> Path:
+    """Where the executed notebook of ``source`` is kept: ``.cache/nnbook-notebooks/<chapter>-<key>.ipynb``."""
+    key = notebook_key(source, root, kernel_name, fingerprinted)
+    return root / CACHE / f"{Path(source).stem}-{key}.ipynb"
+
+
+def kernel_environment() -> dict[str, str]:
+    """The environment of every kernel: the build's, with matplotlib's inline backend.
+
+    The test suite sets ``MPLBACKEND=Agg`` for itself; a kernel that inherited it
+    would draw no figure, so a chapter's figures would vanish from the page.
+    """
+    return dict(os.environ, MPLBACKEND=INLINE_BACKEND)
+
+
+def jobs() -> int:
+    """How many kernels run at once: ``$NNBOOK_JOBS``, else one per core this process may use."""
+    wanted = os.environ.get("NNBOOK_JOBS")
+    if wanted:
+        return max(1, int(wanted))
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _read_source(source: Path):
+    import jupytext
+
+    return jupytext.read(source)
+
+
+async def _execute(notebook, name: str, cwd: Path, kernel_name: str, sockets: str):
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+    from nbformat.v4 import new_code_cell
+    from traitlets.config import Config
+
+    notebook.cells.append(new_code_cell(_PROBE))
+    config = Config()
+    if os.name == "posix":
+        # Local Unix sockets instead of TCP ports, as hooks/kernel_env.py sets for the plugin.
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = sockets
+    client = NotebookClient(notebook, kernel_name=kernel_name, allow_errors=False, timeout=None,
+                            resources={"metadata": {"path": str(cwd)}}, config=config)
+    start = time.perf_counter()
+    try:
+        await client.async_execute(env=kernel_environment())
+    except CellExecutionError as error:
+        raise ExecutionError(f"{name}: a cell raised while the chapter was executed:\n{error}") from None
+    seconds = time.perf_counter() - start
+    probe = notebook.cells.pop()
+    printed = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
+    notebook.metadata["nnbook"] = {
+        "source": Path(name).name,
+        "execution_seconds": round(seconds, 3),
+        "environment": json.loads(printed),
+    }
+    return notebook
+
+
+def execute_notebooks(notebooks: dict, cwd: Path, kernel_name: str = "python3", order: dict | None = None) -> dict:
+    """Execute ``notebooks`` ({name: notebook}), :func:`jobs` at a time, each in a new kernel started in ``cwd``.
+
+    Returns {name: executed notebook}; each notebook's metadata gets an ``nnbook``
+    entry with its execution time and the environment its kernel reported. The
+    first cell that raises stops the other kernels and raises :class:`ExecutionError`.
+    ``order`` maps a name to an expected duration: the longest start first.
+    """
+    if not notebooks:
+        return {}
+    queue = sorted(notebooks, key=lambda name: -(order or {}).get(name, float("inf")))
+
+    async def run_all():
+        limit = asyncio.Semaphore(jobs())
+        with tempfile.TemporaryDirectory(prefix="nnbook-kernels-") as sockets:
+
+            async def one(index, name):
+                async with limit:
+                    socket = os.path.join(sockets, f"k{index}")
+                    return name, await _execute(notebooks[name], str(name), cwd, kernel_name, socket)
+
+            tasks = [asyncio.ensure_future(one(i, name)) for i, name in enumerate(queue)]
+            try:
+                return dict(await asyncio.gather(*tasks))
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)  # let each kernel shut down
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # the usual case: no event loop in this thread
+        return asyncio.run(run_all())
+    # Called from code that runs an event loop in this thread (Playwright's sync API does): use another.
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(lambda: asyncio.run(run_all())).result()
+
+
+def execute_all(sources: list[Path], cwd: Path, kernel_name: str = "python3", order: dict | None = None) -> dict:
+    """Execute the chapter files ``sources`` afresh, in parallel (see :func:`execute_notebooks`): {source: notebook}."""
+    return execute_notebooks({Path(s): _read_source(s) for s in sources}, cwd, kernel_name, order)
+
+
+def cached_or_executed(sources: list[Path], root: Path, kernel_name: str = "python3") -> dict:
+    """{source: executed notebook} for the current key of each chapter: from the cache, else executed now
+    (the missing ones in parallel, longest first) and cached."""
+    fingerprinted = fingerprint(root)
+    found, missing, durations = {}, [], {}
+    for source in map(Path, sources):
+        path = cache_path(source, root, kernel_name, fingerprinted)
+        if path.is_file():
+            found[source] = _read(path)
+        else:
+            missing.append(source)
+            durations[source] = _last_duration(source, root)
+    for source, notebook in execute_all(missing, root, kernel_name, durations).items():
+        _write(notebook, cache_path(source, root, kernel_name, fingerprinted))
+        found[source] = notebook
+    return found
+
+
+def _last_duration(source: Path, root: Path) -> float:
+    """How long the chapter took the last time it ran (any key), for the longest-first order; infinite if never."""
+    earlier = sorted((root / CACHE).glob(f"{source.stem}-*.ipynb"), key=lambda p: p.stat().st_mtime)
+    if not earlier:
+        return float("inf")  # unknown: start it early
+    return json.loads(earlier[-1].read_text(encoding="utf-8")).get("metadata", {}).get(
+        "nnbook", {}).get("execution_seconds", 0.0)
+
+
+def _write(notebook, path: Path) -> None:
+    import nbformat
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        nbformat.write(notebook, out)
+    os.replace(temporary, path)  # another build running at the same time sees the whole file or none
+
+
+def _read(path: Path):
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    os.utime(path)  # recently used: kept by prune()
+    return notebook
+
+
+def prune(root: Path, keep: int = KEEP) -> None:
+    """Keep the ``keep`` most recently used executions of each chapter, and HTML cache folders."""
+    folder = root / CACHE
+    if folder.is_dir():
+        by_chapter: dict[str, list[Path]] = {}
+        for path in folder.glob("*.ipynb"):
+            by_chapter.setdefault(path.stem.rsplit("-", 1)[0], []).append(path)
+        for paths in by_chapter.values():
+            for old in sorted(paths, key=lambda p: p.stat().st_mtime, reverse=True)[keep:]:
+                old.unlink(missing_ok=True)
+        for stale in folder.glob("*.tmp"):
+            if time.time() - stale.stat().st_mtime > 3600:
+                stale.unlink(missing_ok=True)
+    html = root / HTML_CACHE
+    if html.is_dir():
+        entries = sorted(html.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in entries[keep:]:
+            import shutil
+
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+
+
+def _project_root(source: Path) -> Path:
+    for folder in source.resolve().parents:
+        if (folder / "mkdocs.yml").is_file():
+            return folder
+    raise FileNotFoundError(f"no mkdocs.yml above {source}")
+
+
+def executed_notebook(source: Path):
+    """The executed notebook (an ``nbformat.NotebookNode`` with outputs) of the chapter file ``source``.
+
+    It is this build's execution when the build ran it, else the cached one for
+    the chapter's current key; failing both, the chapter is executed now (and
+    cached). The caller gets its own copy.
+    """
+    source = Path(source).resolve()
+    if source in _executed:
+        return copy.deepcopy(_executed[source])
+    root = _root or _project_root(source)
+    path = _cached.get(source) or cache_path(source, root, _kernel_name, _fingerprint if _root == root else None)
+    if _use_cache and path.is_file():
+        notebook = _read(path)
+    else:
+        notebook = execute_all([source], root, _kernel_name)[source]
+        if _use_cache:
+            _write(notebook, path)
+    _executed[source] = notebook
+    return copy.deepcopy(notebook)
+
+
+def execution_environment() -> dict[str, str] | None:
+    """What the kernels of this build reported: Python, torch and nnbook versions, and the device."""
+    for notebook in _executed.values():
+        return dict(notebook.metadata["nnbook"]["environment"])
+    for path in _cached.values():
+        return dict(json.loads(path.read_text(encoding="utf-8"))["metadata"]["nnbook"]["environment"])
+    return None
+
+
+# --- mkdocs events ---------------------------------------------------------------------------
+
+
+def _render_executed(original):
+    """Wrap mkdocs-jupyter's ``nb2html`` so that it renders the executed notebook and executes nothing."""
+    import jupytext
+    from mkdocs_jupyter import nbconvert2
+
+    class _Executed:
+        """Stands in for the ``jupytext`` module inside the converter for one call."""
+
+        def __init__(self, notebook):
+            self.notebook = notebook
+            self.writes = jupytext.writes
+
+        def read(self, path, *args, **kwargs):
+            return self.notebook
+
+    def nb2html(nb_path, *args, execute=False, **kwargs):
+        if not execute or Path(nb_path).suffix != ".md":
+            return original(nb_path, *args, execute=execute, **kwargs)
+        nbconvert2.jupytext = _Executed(executed_notebook(Path(nb_path)))
+        try:
+            return original(nb_path, *args, execute=False, **kwargs)
+        finally:
+            nbconvert2.jupytext = jupytext
+
+    nb2html.nnbook_original = original
+    return nb2html
+
+
 def on_config(config, **kwargs):
+    global _root, _fingerprint, _kernel_name, _use_cache
     plugin = config.plugins.get("mkdocs-jupyter")
-    if plugin is None or not plugin.config.get("cache"):
+    if plugin is None:
         return config
-    root = Path(config.config_file_path).parent
-    base = root / ".cache" / "mkdocs-jupyter"
-    key = fingerprint(root)
-    if base.is_dir():
-        for old in base.iterdir():
-            if old.name != key:
-                shutil.rmtree(old) if old.is_dir() else old.unlink()
-    plugin.config["cache_dir"] = str(base / key)
+    from mkdocs_jupyter import convert
+
+    # Wrapped afresh on every load of this hook (mkdocs serve reloads it for each rebuild), so the
+    # converter always asks the module whose on_pre_build ran for this build.
+    convert.nb2html = _render_executed(getattr(convert.nb2html, "nnbook_original", convert.nb2html))
+    _root = Path(config.config_file_path).resolve().parent
+    _kernel_name = plugin.config.get("kernel_name") or "python3"
+    _use_cache = bool(plugin.config.get("cache"))
+    _fingerprint = fingerprint(_root)
+    if _use_cache:
+        folder = _root / HTML_CACHE / _fingerprint
+        folder.mkdir(parents=True, exist_ok=True)
+        os.utime(folder)  # recently used: kept by prune()
+        plugin.config["cache_dir"] = str(folder)
     return config
+
+
+def notebook_sources(config) -> list[Path]:
+    """The pages mkdocs-jupyter will execute."""
+    import pathlib
+
+    from mkdocs.structure.files import get_files
+
+    plugin = config.plugins["mkdocs-jupyter"]
+    if not plugin.config.get("execute"):
+        return []
+    sources = []
+    for file in get_files(config):
+        if file.abs_src_path and file.abs_src_path.endswith(".md") and plugin.should_include(file):
+            path = pathlib.PurePath(file.abs_src_path)
+            if not any(path.match(p) for p in plugin.config.get("execute_ignore") or []):
+                sources.append(Path(file.abs_src_path).resolve())
+    return sources
+
+
+def on_pre_build(config, **kwargs):
+    """Execute, in parallel, every notebook page whose execution is not cached."""
+    if config.plugins.get("mkdocs-jupyter") is None:
+        return
+    _executed.clear()
+    _cached.clear()
+    sources = notebook_sources(config)
+    missing, durations = [], {}
+    for source in sources:
+        path = cache_path(source, _root, _kernel_name, _fingerprint)
+        if _use_cache and path.is_file():
+            _cached[source] = path
+            os.utime(path)  # recently used: kept by prune()
+        else:
+            missing.append(source)
+            durations[source] = _last_duration(source, _root)
+    if missing:
+        from mkdocs.exceptions import PluginError
+
+        started = time.perf_counter()
+        try:
+            done = execute_all(missing, _root, _kernel_name, order=durations)
+        except ExecutionError as error:
+            raise PluginError(str(error)) from None
+        for source, notebook in done.items():
+            _executed[source] = notebook
+            if _use_cache:
+                _write(notebook, cache_path(source, _root, _kernel_name, _fingerprint))
+        import logging
+
+        log = logging.getLogger("mkdocs.hooks.notebook_cache")
+        times = ", ".join(f"{s.stem} {n.metadata['nnbook']['execution_seconds']:.1f} s" for s, n in done.items())
+        log.info(f"executed {len(done)} notebook(s) with {jobs()} kernel(s) in {time.perf_counter() - started:.1f} s: "
+                 f"{times}")
+    if _use_cache:
+        prune(_root)
+
+
+# mkdocs loads a hook under the name of its path; other hooks import this one as ``notebook_cache``.
+sys.modules["notebook_cache"] = sys.modules[__name__]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -18,14 +19,33 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
-    """The whole book, built once per test session with ``mkdocs build --strict``."""
-    from site_helpers import ROOT as root, build, warnings_in
+    """The whole book, built once per test run with ``mkdocs build --strict``.
 
-    site_dir = tmp_path_factory.mktemp("site")
-    done = build(root / "mkdocs.yml", site_dir)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert warnings_in(done.stdout + done.stderr) == []
+    Under pytest-xdist every worker asks for it; the first builds it into a
+    folder the workers share, and the others wait for that build and reuse it.
+    """
+    from filelock import FileLock
+    from site_helpers import ROOT as root
+    from site_helpers import build, warnings_in
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    site_dir, record = shared / "site", shared / "site-build.json"
+    with FileLock(str(shared / "site.lock")):
+        if not record.is_file():
+            done = build(root / "mkdocs.yml", site_dir)
+            record.write_text(json.dumps({"returncode": done.returncode, "output": done.stdout + done.stderr}))
+        built = json.loads(record.read_text())
+    assert built["returncode"] == 0, built["output"]
+    assert warnings_in(built["output"]) == []
     return site_dir
+
+
+def pytest_collection_modifyitems(config, items):
+    """Keep the browser tests on one worker (``--dist loadgroup``): one browser, one page-weight report."""
+    for item in items:
+        if item.nodeid.startswith("tests/test_browser.py"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(autouse=True)

@@ -15,8 +15,8 @@ def autograd_gradients(x, y, params, loss):
 
 
 def assert_gradients_agree(x, y, params, loss):
-    acts = nnbook.backprop.forward(x, params)
-    ours = nnbook.backprop.backward(x, y, params, acts, loss)
+    fwd = nnbook.backprop.forward(x, params)
+    ours = nnbook.backprop.backward(x, y, params, fwd, loss)
     reference = autograd_gradients(x, y, params, loss)
     assert ours.keys() == reference.keys()
     for name in ours:
@@ -98,5 +98,5 @@ def test_init_params_shapes_and_seed():
     assert {k: tuple(v.shape) for k, v in a.items()} == {"w1": (3, 32), "b1": (32,), "w2": (32, 1), "b2": (1,)}
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert (a["b1"] == 0).all() and (a["b2"] == 0).all()
-    with pytest.raises(ValueError, match="d_hidden must be an integer >= 1"):
+    with pytest.raises(ValueError, match="d_hidden must be an integer from 1 to 100000"):
         nnbook.backprop.init_params(3, 0, 1)

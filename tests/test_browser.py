@@ -326,6 +326,7 @@ def test_solutions_start_folded_and_open_on_click(browser, server):
     solutions.first.locator("summary").click()
     assert solutions.first.evaluate("el => el.open")
     assert "Solution to exercise 4.1" in solutions.first.inner_text()
+    assert "Answer." in solutions.first.inner_text()  # the answer in words folds with its code
     context.close()
 
 

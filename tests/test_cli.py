@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from nnbook import __version__
-from nnbook.cli import ProgressBar, main
+from nnbook.cli import _progress_bar, main
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -28,42 +28,104 @@ def test_info_lists_versions_and_devices():
 
 @pytest.mark.parametrize("level", ["scratch", "autograd", "module", "optim"])
 def test_train_each_level(level):
-    done = run_cli("train", "--level", level, "--epochs", "20", "--hidden", "8", "--seed", "1", "--device", "cpu")
-    assert done.returncode == 0, done.stderr
-    assert f"level {level}  device cpu  epochs 20" in done.stdout
-    assert "final loss" in done.stdout
-    assert "[100%] epoch 20/20" in done.stderr  # progress, one line per 10% when not on a terminal
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["train", "--level", level, "--epochs", "20", "--hidden", "8", "--seed", "1", "--device", "cpu"],
+                  out=out, err=err)
+    assert status == 0, err.getvalue()
+    assert f"level {level}  device cpu  epochs 20" in out.getvalue()
+    assert "final loss" in out.getvalue()
+    assert err.getvalue() == ""  # not a terminal: no progress bar, so a log stays short
 
 
-def test_progress_bar_on_a_terminal():
-    class Tty(io.StringIO):
-        def isatty(self):
-            return True
+def test_output_piped_to_a_file_stays_short(tmp_path):
+    log = tmp_path / "train.log"
+    with log.open("w") as handle:
+        done = subprocess.run([sys.executable, "-m", "nnbook.cli", "train", "--epochs", "3000", "--device", "cpu"],
+                              stdout=handle, stderr=subprocess.STDOUT, timeout=300)
+    assert done.returncode == 0
+    lines = log.read_text().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("level optim") and "\r" not in log.read_text()
+
+
+class Tty(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_is_tqdms_and_draws_only_on_a_terminal():
+    from tqdm import tqdm
 
     stream = Tty()
-    bar = ProgressBar(4, stream, width=8)
-    for epoch in range(1, 5):
-        bar(epoch, 1.0 / epoch)
-    assert stream.getvalue().endswith("\r[########] epoch 4/4  loss 0.25\n")
+    bar = _progress_bar(4, stream)
+    assert isinstance(bar, tqdm) and not bar.disable
+    for _ in range(4):
+        bar.set_postfix(loss="0.25", refresh=False)
+        bar.update(1)
+    bar.close()
+    assert "4/4" in stream.getvalue() and "loss=0.25" in stream.getvalue()
+    assert _progress_bar(4, io.StringIO()).disable  # a file or a pipe gets no bar
+
+
+def test_train_draws_tqdms_bar_on_a_terminal():
+    out, err = io.StringIO(), Tty()
+    assert main(["train", "--level", "scratch", "--epochs", "5", "--device", "cpu"], out=out, err=err) == 0
+    assert "5/5" in err.getvalue() and "epoch" in err.getvalue()
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["train", "--level", "magic"], "invalid choice: 'magic'"),
-        (["train", "--epochs", "0"], "argument --epochs: expected a whole number >= 1, got 0"),
-        (["train", "--lr", "-1"], "argument --lr: expected a finite number > 0, got -1"),
-        (["train", "--hidden", "many"], "argument --hidden: expected a whole number >= 1, got 'many'"),
+        (["train", "--epochs", "0"], "argument --epochs: expected a whole number from 1 to 1,000,000, got 0"),
+        (["train", "--lr", "-1"], "argument --lr: expected a number > 0 and <= 10, got -1"),
+        (["train", "--lr", "1e300"], "argument --lr: expected a number > 0 and <= 10, got 1e300"),
+        (["train", "--lr", "nan"], "argument --lr: expected a number > 0 and <= 10, got nan"),
+        (["train", "--hidden", "many"], "argument --hidden: expected a whole number from 1 to 10,000, got 'many'"),
+        (["train", "--hidden", "1000000000000"], "argument --hidden: expected a whole number from 1 to 10,000, got 1000000000000"),
+        (["train", "--hidden", "1e12"], "argument --hidden: expected a whole number from 1 to 10,000, got '1e12'"),
+        (["train", "--n", "1000000", "--hidden", "10000"], "argument --hidden: --n 1000000 with --hidden 10000 makes"),
+        (["train", "--seed", "18446744073709551616"], "argument --seed: expected a whole number from 0 to 9,223,372,036,854,775,807"),
+        (["train", "--seed", "-1"], "argument --seed: expected a whole number from 0"),
+        (["train", "--seed", "1.5"], "argument --seed: expected a whole number from 0"),
         (["train", "--device", "cuda:42"], "argument --device: device 'cuda:42' was requested"),
         (["fly"], "invalid choice: 'fly'"),
         ([], "the following arguments are required"),
     ],
 )
-def test_bad_arguments_exit_2_with_usage(args, message):
-    done = run_cli(*args)
-    assert done.returncode == 2
-    assert "usage: nnbook" in done.stderr
-    assert message in done.stderr
+def test_bad_arguments_exit_2_with_usage(args, message, capsys):
+    # In-process (argparse writes to sys.stderr and exits); test_usage_error_in_a_fresh_process covers the real exit.
+    with pytest.raises(SystemExit) as exit:
+        main(args, out=io.StringIO(), err=io.StringIO())
+    stderr = capsys.readouterr().err
+    assert exit.value.code == 2
+    assert "usage: nnbook" in stderr
+    assert message in stderr
+    assert len([line for line in stderr.splitlines() if "error:" in line]) == 1
+
+
+def test_usage_error_in_a_fresh_process():
+    done = run_cli("train", "--seed", "18446744073709551616")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "argument --seed: expected a whole number from 0 to" in done.stderr
+
+
+def test_a_bad_device_from_the_environment_is_blamed_on_the_environment(monkeypatch, capsys):
+    monkeypatch.setenv("NNBOOK_DEVICE", "cuda:42")
+    with pytest.raises(SystemExit) as exit:
+        main(["train", "--epochs", "1"], out=io.StringIO(), err=io.StringIO())
+    stderr = capsys.readouterr().err
+    assert exit.value.code == 2
+    assert "error: the environment variable NNBOOK_DEVICE 'cuda:42' was requested" in stderr
+    assert "argument --device" not in stderr
+
+
+def test_a_run_that_diverges_on_its_last_epoch_exits_1():
+    """The loss of epoch 2 is finite; only the check after the last update sees the weights overflow."""
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["train", "--level", "scratch", "--lr", "10", "--epochs", "2", "--n", "10000", "--no-progress"],
+                  out=out, err=err)
+    assert status == 1 and out.getvalue() == ""
+    assert "NaN or infinite in the update of epoch 2" in err.getvalue()
 
 
 def test_divergence_exits_1_with_advice():

@@ -31,8 +31,12 @@ def test_override_by_argument_and_environment(monkeypatch):
     monkeypatch.setenv(nnbook.device.DEVICE_ENV_VAR, "cuda:5")
     assert nnbook.device.best_device("cpu") == torch.device("cpu")  # the argument wins
     if torch.cuda.device_count() <= 5:
-        with pytest.raises(ValueError, match=r"device 'cuda:5' was requested"):
+        # the message names the environment variable, not an argument the caller never passed
+        with pytest.raises(ValueError, match=r"^the environment variable NNBOOK_DEVICE 'cuda:5' was requested"):
             nnbook.device.best_device()
+    monkeypatch.setenv(nnbook.device.DEVICE_ENV_VAR, "gpu")
+    with pytest.raises(ValueError, match=r"^the environment variable NNBOOK_DEVICE 'gpu' is not a device name"):
+        nnbook.device.best_device()
 
 
 def test_missing_device_error_lists_what_exists(monkeypatch):
@@ -82,20 +86,14 @@ def test_to_device_changes_dtype_of_nothing():
     assert nnbook.device.to_device(t, "cpu").dtype == torch.float64
 
 
-def test_time_call_warms_up_and_repeats():
-    calls = []
-    timing = nnbook.device.time_call(lambda: calls.append(1), warmup=3, repeat=4)
-    assert len(calls) == 7 and len(timing.seconds) == 4
-    assert timing.best <= timing.median
-    assert "over 4 runs" in str(timing)
+def test_timing_is_left_to_torch():
+    """time_call and Timing were hand-rolled; torch.utils.benchmark.Timer does the job."""
+    assert not hasattr(nnbook.device, "time_call") and not hasattr(nnbook.device, "Timing")
+    from torch.utils.benchmark import Timer
 
+    from nnbook import benchmark
 
-@pytest.mark.parametrize(("kwargs", "message"), [({"warmup": -1}, "warmup must be"), ({"repeat": 0}, "repeat must be")])
-def test_time_call_bad_arguments(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        nnbook.device.time_call(lambda: None, **kwargs)
-    with pytest.raises(TypeError, match="fn must be callable"):
-        nnbook.device.time_call(42)
+    assert benchmark.Timer is Timer
 
 
 @pytest.mark.parametrize("level", list(nnbook.TRAINERS))
@@ -125,6 +123,8 @@ def test_gpu_moves_and_timing():
     moved = nnbook.device.to_device({"x": torch.ones(3)}, "cuda")
     assert moved["x"].device.type == "cuda"
     a = torch.randn(256, 256, device="cuda")
-    assert nnbook.device.time_call(lambda: a @ a, device="cuda", repeat=3).best > 0
+    from torch.utils.benchmark import Timer
+
+    assert Timer("a @ a", globals={"a": a}).timeit(3).median > 0
     with pytest.raises(RuntimeError, match=r"same device|expected device"):
         torch.ones(3) + moved["x"]

@@ -16,7 +16,9 @@ FOUND = [(path, name, start, end) for path in DOCS for name, start, end in listi
 
 
 def test_some_chapters_show_package_code():
-    assert len(FOUND) >= 4
+    # Chapter 3 shows forward, predict and backward; the trainers are not listed, since
+    # their bookkeeping is package internals, not what the chapters teach.
+    assert len(FOUND) >= 3
 
 
 @pytest.mark.parametrize(("path", "name", "start", "end"), FOUND, ids=[f"{p.stem}:{n}" for p, n, _, _ in FOUND])

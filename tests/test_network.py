@@ -139,7 +139,7 @@ def test_two_layer_net_structure_and_errors():
     assert nnbook.count_parameters(model) == 26
     assert [p.numel() for p in model.layer1.parameters()] == [12, 4]
     for args, name in [((0, 4, 2), "d_in"), ((3, 0, 2), "d_hidden"), ((3, 4, 0), "d_out")]:
-        with pytest.raises(ValueError, match=rf"^{name} must be an integer >= 1, got 0"):
+        with pytest.raises(ValueError, match=rf"^{name} must be an integer .*, got 0"):
             nnbook.TwoLayerNet(*args)
     with pytest.raises(TypeError, match=r"^x must be a floating-point tensor, got dtype torch\.int64"):
         model(torch.ones(8, 3, dtype=torch.int64))

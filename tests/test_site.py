@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from site_helpers import ROOT, build, chapter, notebook_pages, small_project
 
 pytestmark = pytest.mark.slow
@@ -141,29 +140,20 @@ def test_internal_links_and_anchors_resolve(site):
     assert broken == [], "\n".join(broken)
 
 
-def test_two_builds_give_the_same_outputs(site, tmp_path):
-    """Every cell's output, figures included, is the same in a second build executed afresh
-    (cells that measure time excepted): the seeds and the pinned environment make the book reproducible."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    import check_reproducible
+def notebook_cache():
+    """The build's hook that executes the chapters and keeps their executed notebooks."""
+    sys.path.insert(0, str(ROOT / "hooks"))
+    import notebook_cache
 
-    fresh = tmp_path / "fresh"
-    done = build(ROOT / "mkdocs.yml", fresh, NNBOOK_NOTEBOOK_CACHE="false")
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert check_reproducible.compare(site, fresh) == []
+    return notebook_cache
 
 
-@pytest.mark.parametrize("source", NOTEBOOK_PAGES, ids=lambda p: p.stem)
-def test_downloaded_notebook_runs_in_a_fresh_kernel(site, source, tmp_path):
-    import nbclient
-    import nbformat
+def build_execution(source: Path):
+    """The executed notebook the site's build rendered for ``source`` (from the build's cache)."""
+    return notebook_cache().executed_notebook(source)
 
-    page = site / source.parent.name / source.stem
-    assert f'href="{source.stem}.ipynb" download' in (page / "index.html").read_text()
-    notebook = nbformat.read(page / f"{source.stem}.ipynb", as_version=4)
-    assert not any(cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
-    nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    assert any(cell.outputs for cell in notebook.cells if cell.cell_type == "code")
+
+# The downloads themselves are run by tests/test_reader.py, in a reader's environment.
 
 
 def test_archive_holds_every_notebook(site):
@@ -187,17 +177,35 @@ def test_every_notebook_page_has_an_environment_stamp(site):
         assert re.search(r"on the device \w+.*built \d{4}-\d{2}-\d{2}", stamp.group(1))
 
 
-def test_the_reproducibility_check_notices_a_changed_output(site, tmp_path):
+def test_the_reproducibility_check_notices_a_changed_output(site):
+    import copy
+
     sys.path.insert(0, str(ROOT / "tools"))
     import check_reproducible
 
-    rel = Path("chapters/02-tensors/index.html")
-    html = (site / rel).read_text()
-    for name, text in (("a", html), ("b", html.replace("tensor([1., 2.])", "tensor([1., 3.])", 1))):
-        (tmp_path / name / rel).parent.mkdir(parents=True)
-        (tmp_path / name / rel).write_text(text)
-    assert check_reproducible.compare(tmp_path / "a", tmp_path / "a") == []
-    assert check_reproducible.compare(tmp_path / "a", tmp_path / "b") == [f"{rel}: cell 1 ('import numpy as np') differs"]
+    source = ROOT / "docs" / "chapters" / "02-tensors.md"
+    executed = build_execution(source)
+    changed = copy.deepcopy(executed)
+    code_cells = [c for c in changed.cells if c.cell_type == "code"]
+    index, first = next((i, c) for i, c in enumerate(code_cells) if c.outputs and not check_reproducible.TIMING.search(c.source))
+    output = first.outputs[-1]
+    if output.output_type == "stream":
+        output.text += "changed"
+    else:
+        output.data["text/plain"] = output.data.get("text/plain", "") + "changed"
+    assert check_reproducible.compare_notebooks("02", executed, copy.deepcopy(executed)) == []
+    code = first.source.strip().splitlines()[0]
+    assert check_reproducible.compare_notebooks("02", executed, changed) == [
+        f"02: code cell {index + 1} ({code[:60]!r}) differs"]
+    # A printed text that arrives in two pieces is the same output.
+    split = copy.deepcopy(executed)
+    stream = next(o for c in split.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "stream")
+    half = len(stream.text) // 2
+    rest = copy.deepcopy(stream)
+    stream.text, rest.text = stream.text[:half], stream.text[half:]
+    cell = next(c for c in split.cells if c.cell_type == "code" and stream in c.outputs)
+    cell.outputs.insert(cell.outputs.index(stream) + 1, rest)
+    assert check_reproducible.compare_notebooks("02", executed, split) == []
 
 
 def test_api_reference_documents_every_public_name(site):

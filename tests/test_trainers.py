@@ -8,7 +8,8 @@ import torch
 import nnbook
 
 LEVELS = list(nnbook.TRAINERS)
-SHARED = ["x", "y", "d_hidden", "epochs", "lr", "loss", "seed", "log_every", "device", "on_epoch"]
+SHARED = ["x", "y", "d_hidden", "epochs", "lr", "loss", "seed", "log_every", "device", "on_epoch",
+          "batch_size", "x_val", "y_val", "patience"]
 
 
 @pytest.fixture(scope="module")
@@ -101,10 +102,11 @@ def test_divergence_stops_with_a_named_epoch(level, data):
         ({"y": torch.full((100, 1), float("inf"))}, ValueError, "y must hold only finite numbers"),
         ({"x": torch.ones(100, 3, dtype=torch.int64)}, TypeError, "x must be a floating-point tensor"),
         ({"x": [[1.0, 2.0, 3.0]] * 100}, TypeError, "x must be a torch.Tensor, got list"),
-        ({"lr": 0.0}, ValueError, "lr must be a finite number > 0, got 0.0"),
-        ({"lr": -1e-3}, ValueError, "lr must be a finite number > 0"),
+        ({"lr": 0.0}, ValueError, r"lr must be a number > 0 and <= 3.40282e\+35, got 0.0"),
+        ({"lr": 1e36}, ValueError, r"lr must be a number > 0 and <= 3.40282e\+35, got 1e\+36"),
+        ({"lr": -1e-3}, ValueError, "lr must be a number > 0"),
         ({"epochs": 0}, ValueError, "epochs must be an integer from 1 to 10000000, got 0"),
-        ({"d_hidden": 0}, ValueError, "d_hidden must be an integer from 1 to 1000000, got 0"),
+        ({"d_hidden": 0}, ValueError, "d_hidden must be an integer from 1 to 100000, got 0"),
         ({"loss": "mae"}, ValueError, "loss must be one of 'sse', 'mse', got 'mae'"),
         ({"device": "cuda:7"}, ValueError, "device 'cuda:7' was requested"),
         ({"log_every": -1}, ValueError, "log_every must be an integer >= 0"),
@@ -165,3 +167,197 @@ def test_level_defaults_live_in_one_place():
         signature = inspect.signature(trainer).parameters
         assert signature["lr"].default == LEVEL_DEFAULTS[level]["lr"], level
         assert signature["loss"].default == LEVEL_DEFAULTS[level]["loss"], level
+
+
+# --- mini-batches, validation losses and early stopping (chapters 8 and 9) ---
+
+
+def _same_run(a, b):
+    return a.losses == b.losses and a.val_losses == b.val_losses and all(
+        torch.equal(a.params[name], b.params[name]) for name in a.params
+    )
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_batch_size_n_is_exactly_the_full_batch(level, data):
+    x, y = data
+    plain = nnbook.TRAINERS[level](x, y, epochs=20, log_every=0)
+    for batch_size in (len(x), 10 * len(x)):
+        whole = nnbook.TRAINERS[level](x, y, epochs=20, log_every=0, batch_size=batch_size)
+        assert _same_run(whole, plain), (level, batch_size)
+    half = nnbook.TRAINERS[level](x, y, epochs=20, log_every=0, batch_size=len(x) // 2)
+    assert half.losses != plain.losses  # a real mini-batch run is a different run
+
+
+def _hand_minibatch_sgd(x, y, batch_size, epochs, lr, seed):
+    """The oracle: a plain loop with torch.optim.SGD over a seeded DataLoader, in float64."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    torch.manual_seed(seed)
+    model = nnbook.build_mlp(x.shape[1], 32, y.shape[1]).double()
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    losses = []
+    for _ in range(epochs):
+        total = 0.0
+        for x_batch, y_batch in loader:
+            error = torch.nn.functional.mse_loss(model(x_batch), y_batch)
+            total += error.item() * len(x_batch)
+            opt.zero_grad()
+            error.backward()
+            opt.step()
+        losses.append(total / len(x))
+    return losses, nnbook.network.two_layer_params(model)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("batch_size", [7, 32])
+def test_mini_batches_follow_a_seeded_data_loader(level, batch_size, data):
+    """Every level, with the mean loss and plain steps, is minibatch SGD over DataLoader's shuffle."""
+    x, y = (t.double() for t in data)
+    losses, params = _hand_minibatch_sgd(x, y, batch_size, epochs=5, lr=0.05, seed=3)
+    result = nnbook.TRAINERS[level](x, y, epochs=5, lr=0.05, loss="mse", seed=3, log_every=0, batch_size=batch_size,
+                                    **({"optimizer": "sgd"} if level == "optim" else {}))
+    if level in ("scratch", "autograd"):  # their starting weights come from init_params, not nn.Linear
+        start = nnbook.backprop.init_params(3, 32, 1, seed=3, dtype=torch.float64)
+        model = nnbook.build_mlp(3, 32, 1).double()
+        with torch.no_grad():
+            model[0].weight.copy_(start["w1"].T)
+            model[0].bias.copy_(start["b1"])
+            model[2].weight.copy_(start["w2"].T)
+            model[2].bias.copy_(start["b2"])
+        losses, params = _hand_from(model, x, y, batch_size, epochs=5, lr=0.05, seed=3)
+    torch.testing.assert_close(torch.tensor(result.losses), torch.tensor(losses), rtol=1e-10, atol=1e-12)
+    for name in params:
+        torch.testing.assert_close(result.params[name], params[name], rtol=1e-10, atol=1e-12)
+
+
+def _hand_from(model, x, y, batch_size, epochs, lr, seed):
+    from torch.utils.data import DataLoader, TensorDataset
+
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    losses = []
+    for _ in range(epochs):
+        total = 0.0
+        for x_batch, y_batch in loader:
+            error = torch.nn.functional.mse_loss(model(x_batch), y_batch)
+            total += error.item() * len(x_batch)
+            opt.zero_grad()
+            error.backward()
+            opt.step()
+        losses.append(total / len(x))
+    return losses, nnbook.network.two_layer_params(model)
+
+
+@pytest.mark.parametrize("loss", ["sse", "mse"])
+def test_epoch_loss_adds_up_the_batches(data, loss):
+    """With a learning rate too small to move the weights, the batches of one epoch add up to the full data."""
+    x, y = (t.double() for t in data)
+    seen = []
+    result = nnbook.train_scratch(x, y, epochs=1, lr=1e-14, loss=loss, batch_size=30, log_every=0,
+                                  on_epoch=lambda epoch, value: seen.append(value))
+    start = nnbook.backprop.init_params(3, 32, 1, seed=0, dtype=torch.float64)
+    whole = nnbook.backprop.loss_value(nnbook.backprop.predict(x, start), y, loss).item()
+    assert seen == result.losses and result.losses[0] == pytest.approx(whole, rel=1e-9)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_validation_losses_are_recorded_after_each_epoch(level):
+    x, y = nnbook.simulate_regression(n=80, seed=0, dtype=torch.float64)
+    x_val, y_val = nnbook.simulate_regression(n=40, seed=1, dtype=torch.float64)
+    plain = nnbook.TRAINERS[level](x, y, epochs=6, log_every=0)
+    result = nnbook.TRAINERS[level](x, y, epochs=6, log_every=0, x_val=x_val, y_val=y_val)
+    assert len(result.val_losses) == result.epochs == 6
+    # the last validation loss is the loss of the returned network on the validation data (float64 oracle)
+    expected = nnbook.backprop.loss_value(result.predict(x_val), y_val, result.loss).item()
+    assert result.val_losses[-1] == pytest.approx(expected, rel=1e-12)
+    assert result.best_epoch == 1 + min(range(6), key=result.val_losses.__getitem__)
+    assert plain.val_losses == [] and plain.best_epoch is None
+    assert "best_epoch=" in repr(result) and "best_epoch" not in repr(plain)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_early_stopping_returns_the_best_epoch(level):
+    x, y = nnbook.data.simulate_nonlinear(n=60, seed=0, dtype=torch.float64)
+    # Validation targets of the opposite sign: the better the fit to y, the worse the validation
+    # loss, so every level passes its best validation epoch early and patience has work to do.
+    settings = {"epochs": 200, "lr": 0.01, "loss": "mse", "log_every": 0, "x_val": x, "y_val": -y}
+    full = nnbook.TRAINERS[level](x, y, **settings)
+    assert full.best_epoch < full.epochs - 30, "the setting must pass its best epoch for this test to mean anything"
+    stopped = nnbook.TRAINERS[level](x, y, patience=30, **settings)
+    # it trains past the best epoch until patience runs out, then goes back to it
+    assert stopped.best_epoch == full.best_epoch and stopped.epochs == full.best_epoch + 30
+    assert stopped.val_losses == full.val_losses[: stopped.epochs]
+    restored = nnbook.backprop.loss_value(stopped.predict(x), -y, "mse").item()
+    assert restored == pytest.approx(stopped.val_losses[stopped.best_epoch - 1], rel=1e-12)
+    assert restored < stopped.val_losses[-1]
+    assert restored != pytest.approx(nnbook.backprop.loss_value(full.predict(x), -y, "mse").item(), rel=1e-6)
+
+
+def test_early_stopping_oracle_against_a_hand_loop():
+    """Patience counted by hand over the validation curve of a run without early stopping."""
+    x, y = nnbook.data.simulate_nonlinear(n=60, seed=2, dtype=torch.float64)
+    x_val, y_val = nnbook.data.simulate_nonlinear(n=60, seed=3, dtype=torch.float64)
+    settings = {"d_hidden": 64, "epochs": 300, "lr": 0.01, "log_every": 0, "x_val": x_val, "y_val": y_val}
+    curve = nnbook.train_optim(x, y, **settings).val_losses
+    patience = 20
+    best, stop = 0, len(curve)
+    for epoch, value in enumerate(curve):
+        if value < curve[best]:
+            best = epoch
+        if epoch - best >= patience:
+            stop = epoch + 1
+            break
+    stopped = nnbook.train_optim(x, y, patience=patience, **settings)
+    assert (stopped.epochs, stopped.best_epoch) == (stop, best + 1)
+
+
+def test_training_data_and_inputs_are_left_alone(data):
+    x, y = data
+    x_val, y_val = nnbook.simulate_regression(n=30, seed=5)
+    before = [t.clone() for t in (x, y, x_val, y_val)]
+    torch.manual_seed(0)
+    rng = torch.get_rng_state()
+    nnbook.train_optim(x, y, epochs=3, batch_size=16, x_val=x_val, y_val=y_val, patience=2, log_every=0)
+    assert all(torch.equal(a, b) for a, b in zip(before, (x, y, x_val, y_val)))
+    assert torch.equal(torch.get_rng_state(), rng)  # the shuffle has its own generator
+
+
+def test_validation_loss_is_logged(data, capsys):
+    x, y = data
+    nnbook.train_optim(x, y, epochs=4, log_every=2, x_val=x[:10], y_val=y[:10])
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all("val_loss" in line for line in lines)
+
+
+_V = {
+    "rows": torch.zeros(5, 3), "targets": torch.zeros(5, 1), "flat": torch.zeros(5), "narrow": torch.zeros(5, 2),
+    "rows64": torch.zeros(5, 3, dtype=torch.float64), "targets64": torch.zeros(5, 1, dtype=torch.float64),
+    "nan": torch.full((5, 3), float("nan")),
+}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"batch_size": 0}, ValueError, "batch_size must be an integer >= 1"),
+        ({"batch_size": 2.0}, TypeError, "batch_size must be an integer >= 1"),
+        ({"patience": 0, "x_val": "rows", "y_val": "targets"}, ValueError, "patience must be an integer >= 1"),
+        ({"patience": 3}, ValueError, "patience=3 needs validation data"),
+        ({"x_val": "rows"}, ValueError, "x_val was given without y_val"),
+        ({"y_val": "targets"}, ValueError, "y_val was given without x_val"),
+        ({"x_val": "rows", "y_val": "flat"}, ValueError, "y_val must have shape"),
+        ({"x_val": "narrow", "y_val": "targets"}, ValueError, "x_val and y_val must have the columns of x and y"),
+        ({"x_val": "rows64", "y_val": "targets64"}, TypeError, "x_val and y_val must have the dtype of x"),
+        ({"x_val": "nan", "y_val": "targets"}, ValueError, "x_val must hold only finite numbers"),
+    ],
+)
+@pytest.mark.parametrize("level", LEVELS)
+def test_bad_new_arguments_are_named(level, kwargs, error, message, data):
+    x, y = data
+    args = {name: _V[value] if name in ("x_val", "y_val") else value for name, value in kwargs.items()}
+    with pytest.raises(error, match=message):
+        nnbook.TRAINERS[level](x, y, epochs=2, log_every=0, **args)

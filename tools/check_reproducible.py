@@ -1,92 +1,112 @@
 #!/usr/bin/env python3
-"""Build the book twice from the same commit and compare every cell's output.
+"""Execute every chapter afresh and compare each cell's output with the execution the build used.
 
-Both builds execute every notebook page afresh (the notebook cache is off).
+    .venv/bin/python tools/check_reproducible.py [--jobs N]
+
+The build keeps each chapter's executed notebook in ``.cache/nnbook-notebooks``,
+keyed on everything its output depends on (``hooks/notebook_cache.py``); a
+chapter with no execution for its current key is executed for the cache first.
+This script then executes every notebook page again in new kernels, ``--jobs``
+at a time (default: one per core; ``--jobs 1`` runs them one after another, so
+a cache filled by a parallel build is compared with a sequential execution).
+
 Outputs must be identical, text and figures alike, except in cells that
-measure time: a cell whose code calls ``time_call``, ``time_levels``,
+measure time: a cell whose code calls ``Timer(``, ``time_call``, ``time_levels``,
 ``import_time_ratio`` or ``time.perf_counter``, or reads a measured duration
 (``seconds_per_epoch``, ``.seconds``).
 
-    .venv/bin/python tools/check_reproducible.py
-
-Exit status 0 when the builds agree; otherwise it lists each difference.
+Exit status 0 when the executions agree; otherwise it lists each difference.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TIMING = re.compile(r"time_call|time_levels|import_time_ratio|perf_counter|seconds_per_epoch|\.seconds\b")
-_CELL = re.compile(r'<div class="jp-Cell jp-CodeCell[^"]*" id="cell-id=[^"]*">(.*?)(?=<div class="jp-Cell jp-|</main>|<footer)', re.S)
-_CODE = re.compile(r'<div class="clipboard-copy-txt"[^>]*>(.*?)</div>', re.S)
-_OUTPUT = re.compile(r'<div class="jp-OutputArea jp-Cell-outputArea">(.*)', re.S)
+TIMING = re.compile(r"Timer\(|blocked_autorange|time_call|time_levels|import_time_ratio|perf_counter|seconds_per_epoch|\.seconds\b")
+# What a reader sees of an output; metadata (such as execution timestamps) is left out.
+_SHOWN = ("text/plain", "text/html", "text/markdown", "text/latex", "image/png", "image/svg+xml", "image/jpeg")
 
 
-_TAG = re.compile(r"<[^>]+>")
-_IMAGE = re.compile(r'<img [^>]*src="([^"]+)"')
-
-
-def normalised(output_html: str) -> str:
-    """The text and the images of a cell's output.
+def normalised(outputs: list) -> str:
+    """The text and the images of a cell's outputs.
 
     The kernel may deliver one printed text as one stream message or as
-    several, depending on timing; nbconvert shows each message in its own box.
-    Comparing the text itself, joined, ignores that split.
+    several, depending on timing. Comparing each stream's text joined ignores
+    that split.
     """
-    text = "".join(_TAG.sub("", part) for part in re.findall(r"<pre>(.*?)</pre>", output_html, re.S))
-    return text + "".join(f"\n[image {src}]" for src in _IMAGE.findall(output_html))
+    streams: dict[str, str] = {}
+    shown = []
+    for output in outputs:
+        kind = output.get("output_type")
+        if kind == "stream":
+            streams[output["name"]] = streams.get(output["name"], "") + output["text"]
+        elif kind in ("execute_result", "display_data"):
+            data = output.get("data", {})
+            shown.extend(f"[{mime}]\n{''.join(data[mime])}" for mime in _SHOWN if mime in data)
+        elif kind == "error":
+            shown.append(f"[error] {output.get('ename')}: {output.get('evalue')}")
+    return "".join(f"[{name}]\n{text}" for name, text in sorted(streams.items())) + "\n".join(shown)
 
 
-def cell_outputs(page: Path) -> list[tuple[str, str]]:
-    """(code, output text and images) of each code cell of a built notebook page."""
-    cells = []
-    for body in _CELL.findall(page.read_text(encoding="utf-8")):
-        code = _CODE.search(body)
-        output = _OUTPUT.search(body)
-        cells.append((code.group(1) if code else "", normalised(output.group(1)) if output else ""))
-    return cells
+def cell_outputs(notebook) -> list[tuple[str, str]]:
+    """(code, outputs as text and images) of each code cell of an executed notebook."""
+    return [(cell.source, normalised(cell.get("outputs", []))) for cell in notebook.cells if cell.cell_type == "code"]
 
 
-def compare(site_a: Path, site_b: Path) -> list[str]:
-    """Differences between the cell outputs of two builds, ignoring cells that measure time."""
+def compare_notebooks(name: str, a, b) -> list[str]:
+    """Differences between the cell outputs of two executions of one notebook, ignoring cells that measure time."""
+    cells_a, cells_b = cell_outputs(a), cell_outputs(b)
+    if len(cells_a) != len(cells_b):
+        return [f"{name}: {len(cells_a)} code cells in one execution, {len(cells_b)} in the other"]
     differences = []
-    pages = sorted(p.relative_to(site_a) for p in site_a.rglob("index.html") if "jupyter-wrapper" in p.read_text())
-    if not pages:
-        return ["no notebook page found in the first build"]
-    for rel in pages:
-        a, b = cell_outputs(site_a / rel), cell_outputs(site_b / rel)
-        if len(a) != len(b):
-            differences.append(f"{rel}: {len(a)} cells in one build, {len(b)} in the other")
-            continue
-        for index, ((code, out_a), (_, out_b)) in enumerate(zip(a, b)):
-            if out_a != out_b and not TIMING.search(code):
-                first = code.strip().splitlines()[0] if code.strip() else ""
-                differences.append(f"{rel}: cell {index + 1} ({first[:60]!r}) differs")
+    for index, ((code, out_a), (_, out_b)) in enumerate(zip(cells_a, cells_b)):
+        if out_a != out_b and not TIMING.search(code):
+            first = code.strip().splitlines()[0] if code.strip() else ""
+            differences.append(f"{name}: code cell {index + 1} ({first[:60]!r}) differs")
     return differences
 
 
-def build(site_dir: Path) -> None:
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", NNBOOK_NOTEBOOK_CACHE="false")
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site_dir)],
-                   cwd=ROOT, env=env, check=True)
+def notebook_cache():
+    """The build's hook module, which executes and caches the chapters."""
+    sys.path.insert(0, str(ROOT / "hooks"))
+    import notebook_cache as module
+
+    return module
+
+
+def notebook_sources() -> list[Path]:
+    """The pages the build executes, as mkdocs and mkdocs-jupyter decide it from mkdocs.yml."""
+    from mkdocs.config import load_config
+
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    return notebook_cache().notebook_sources(config)
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        first, second = Path(tmp) / "first", Path(tmp) / "second"
-        for site in (first, second):
-            print(f"building into {site} with every page executed afresh", flush=True)
-            build(site)
-        differences = compare(first, second)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jobs", type=int, help="kernels at once for the fresh executions (default: one per core)")
+    args = parser.parse_args()
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    cache = notebook_cache()
+    sources = notebook_sources()
+    print(f"{len(sources)} notebook pages; reading (or making) the build's executions", flush=True)
+    used = cache.cached_or_executed(sources, ROOT)
+    if args.jobs:
+        os.environ["NNBOOK_JOBS"] = str(args.jobs)
+    print(f"executing them afresh, {cache.jobs()} at a time", flush=True)
+    fresh = cache.execute_all(sources, ROOT)
+    differences = []
+    for source in sources:
+        differences += compare_notebooks(source.relative_to(ROOT).as_posix(), used[source], fresh[source])
     for line in differences:
         print(line)
-    print(f"{len(differences)} difference(s) between two builds, outside cells that measure time")
+    print(f"{len(differences)} difference(s) between two executions of {len(sources)} notebooks, "
+          "outside cells that measure time")
     return 1 if differences else 0
 
 

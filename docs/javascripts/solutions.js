@@ -1,6 +1,6 @@
 // Exercise solutions are ordinary code cells: the build executes them and the
-// tests run them. On the page, each one (with its output) is folded behind a
-// "Show solution" toggle. Without JavaScript the solutions simply stay visible.
+// tests run them. On the page, each one (with its output, and the answer in
+// words that follows it) is folded behind a "Show solution" toggle. Without JavaScript the solutions simply stay visible.
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll(".jp-Cell.jp-CodeCell").forEach((cell) => {
     if (cell.closest("details.solution")) return;
@@ -14,5 +14,11 @@ document.addEventListener("DOMContentLoaded", () => {
     details.appendChild(summary);
     cell.parentNode.insertBefore(details, cell);
     details.appendChild(cell);
+    // The answer in words, a Markdown cell right after the code that starts with
+    // "Answer.", belongs behind the same toggle.
+    const next = details.nextElementSibling;
+    if (next && next.matches(".jp-MarkdownCell") && /^\s*Answer\./.test(next.textContent)) {
+      details.appendChild(next);
+    }
   });
 });

@@ -8,6 +8,7 @@ a stack trace from deep inside torch.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from numbers import Integral, Real
 from typing import Callable, Sequence
@@ -147,6 +148,8 @@ def positive_float(value: object, name: str, maximum: float | None = None) -> fl
 
 def choice(value: object, name: str, options: Sequence[str]) -> str:
     """Return ``value`` if it is one of ``options`` (exactly, case included), else raise."""
+    if isinstance(value, str) and value in options:  # the common case, without building a message
+        return value
     listed = ", ".join(repr(o) for o in options)
     if not isinstance(value, str):
         raise TypeError(f"{name} must be one of {listed}, got {show(value)}")
@@ -171,30 +174,36 @@ def float_dtype(value: object, name: str = "dtype") -> torch.dtype:
     return value
 
 
-def regression_data(x: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
-    """Check that ``x`` is ``(n, d_in)`` and ``y`` is ``(n, d_out)``, finite floats with matching rows."""
-    x = ndim(floating(x, "x"), "x", (2,), "(n, d_in)")
-    y = floating(y, "y")
+def regression_data(x: object, y: object, x_name: str = "x", y_name: str = "y") -> tuple[torch.Tensor, torch.Tensor]:
+    """Check that ``x`` is ``(n, d_in)`` and ``y`` is ``(n, d_out)``, finite floats with matching rows.
+
+    ``x_name`` and ``y_name`` are the argument names the messages use (``x_val`` for validation data).
+    """
+    x = ndim(floating(x, x_name), x_name, (2,), "(n, d_in)")
+    y = floating(y, y_name)
     if y.ndim == 1:
         raise ValueError(
-            f"y must have shape (n, d_out), got shape {tuple(y.shape)}; "
-            "make it a column with y.unsqueeze(1) (R users: this is drop = FALSE)"
+            f"{y_name} must have shape (n, d_out), got shape {tuple(y.shape)}; "
+            f"make it a column with {y_name}.unsqueeze(1) (R users: this is drop = FALSE)"
         )
-    ndim(y, "y", (2,), "(n, d_out)")
+    ndim(y, y_name, (2,), "(n, d_out)")
     if x.shape[0] != y.shape[0]:
-        raise ValueError(f"x and y must have the same number of rows, got x with {x.shape[0]} and y with {y.shape[0]}")
+        raise ValueError(
+            f"{x_name} and {y_name} must have the same number of rows, "
+            f"got {x_name} with {x.shape[0]} and {y_name} with {y.shape[0]}"
+        )
     if x.shape[0] == 0:
-        raise ValueError("x and y must have at least one row, got 0")
+        raise ValueError(f"{x_name} and {y_name} must have at least one row, got 0")
     if x.shape[1] == 0:
-        raise ValueError("x must have at least one column (d_in >= 1), got shape (n, 0)")
+        raise ValueError(f"{x_name} must have at least one column (d_in >= 1), got shape (n, 0)")
     if y.shape[1] == 0:
-        raise ValueError("y must have at least one column (d_out >= 1), got shape (n, 0)")
+        raise ValueError(f"{y_name} must have at least one column (d_out >= 1), got shape (n, 0)")
     if x.device != y.device:
-        raise ValueError(f"x and y must be on the same device, got x on {x.device} and y on {y.device}")
+        raise ValueError(f"{x_name} and {y_name} must be on the same device, got {x_name} on {x.device} and {y_name} on {y.device}")
     if x.dtype != y.dtype:
-        raise TypeError(f"x and y must have the same dtype, got x {x.dtype} and y {y.dtype}")
-    finite(x, "x")
-    finite(y, "y")
+        raise TypeError(f"{x_name} and {y_name} must have the same dtype, got {x_name} {x.dtype} and {y_name} {y.dtype}")
+    finite(x, x_name)
+    finite(y, y_name)
     return x, y
 
 
@@ -204,6 +213,9 @@ def prediction_pair(y_pred: object, y: object) -> tuple[torch.Tensor, torch.Tens
     Equal shapes, not broadcastable ones: ``(6, 1)`` against ``(6,)`` would
     broadcast to ``(6, 6)`` and compare every prediction with every target.
     """
+    if (type(y_pred) is torch.Tensor and type(y) is torch.Tensor and y_pred.shape == y.shape
+            and y_pred.is_floating_point() and y.is_floating_point() and y_pred.device == y.device):
+        return y_pred, y  # the common case, in a few attribute reads (this runs every epoch)
     y_pred = floating(y_pred, "y_pred")
     y = floating(y, "y")
     if y_pred.shape != y.shape:
@@ -221,3 +233,65 @@ def prediction_pair(y_pred: object, y: object) -> tuple[torch.Tensor, torch.Tens
 
 def _array_like(value: object) -> bool:
     return isinstance(value, (list, tuple)) or type(value).__module__.startswith("numpy")
+
+
+MAX_UNITS = 100_000
+"""The most units a layer may have (inputs, hidden units or outputs)."""
+
+MAX_PARAMETERS = 100_000_000
+"""The most parameters a network may have: 400 MB in float32."""
+
+
+def layer_sizes(d_in: object, d_hidden: object, d_out: object) -> tuple[int, int, int]:
+    """Check the three layer sizes of a two-layer network, each from 1 to `MAX_UNITS`, and its size in total."""
+    d_in = positive_int(d_in, "d_in", maximum=MAX_UNITS)
+    d_hidden = positive_int(d_hidden, "d_hidden", maximum=MAX_UNITS)
+    d_out = positive_int(d_out, "d_out", maximum=MAX_UNITS)
+    total = d_in * d_hidden + d_hidden + d_hidden * d_out + d_out
+    if total > MAX_PARAMETERS:
+        raise ValueError(
+            f"d_in={d_in}, d_hidden={d_hidden} and d_out={d_out} make a network of {total:,} parameters; "
+            f"nnbook allows at most {MAX_PARAMETERS:,} (make d_hidden smaller)"
+        )
+    return d_in, d_hidden, d_out
+
+
+def axes(value: object, name: str = "ax") -> object:
+    """Return ``value`` if it is ``None`` or a matplotlib ``Axes``, else raise ``TypeError``."""
+    if value is None:
+        return None
+    from matplotlib.axes import Axes  # only plotting calls this, and plotting needs matplotlib anyway
+
+    if not isinstance(value, Axes):
+        raise TypeError(f"{name} must be a matplotlib Axes (e.g. from plt.subplots()) or None, got {show(value)}")
+    return value
+
+
+def text(value: object, name: str) -> str:
+    """Return ``value`` if it is a string, else raise ``TypeError``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {show(value)}")
+    return value
+
+
+def torch_seed(seed: int) -> int:
+    """The seed to hand torch for a checked ``seed`` in ``[0, 2**63)``.
+
+    torch's CPU generator (a Mersenne Twister) keeps only the low 32 bits of a
+    seed, so ``2**32`` would repeat seed ``0``. Seeds below ``2**32`` are used
+    as they are (so the book's small seeds give torch's own streams); larger
+    ones are hashed down to 32 bits, so they do not repeat a small seed.
+    """
+    if seed < 2**32:
+        return seed
+    return int.from_bytes(hashlib.blake2b(seed.to_bytes(8, "little"), digest_size=4).digest(), "little")
+
+
+def generator(seed: int | None) -> torch.Generator:
+    """A private CPU generator seeded from a checked ``seed``; ``None`` seeds it from the system."""
+    gen = torch.Generator()
+    if seed is None:
+        gen.seed()
+    else:
+        gen.manual_seed(torch_seed(seed))
+    return gen

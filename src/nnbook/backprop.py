@@ -23,8 +23,8 @@ import torch
 from . import _checks
 from .device import resolve_device
 
-__all__ = ["LOSSES", "PARAM_NAMES", "Activations", "check_inputs", "init_params", "forward", "predict",
-           "loss_value", "backward"]
+__all__ = ["LOSSES", "PARAM_NAMES", "ForwardPass", "check_inputs", "check_backward_inputs", "init_params", "forward",
+           "predict", "loss_value", "backward"]
 
 LOSSES = ("sse", "mse")
 """``"sse"`` sums the squared errors, ``"mse"`` averages them."""
@@ -33,12 +33,15 @@ PARAM_NAMES = ("w1", "b1", "w2", "b2")
 """The parameter names, in the order of the forward pass."""
 
 
-class Activations(NamedTuple):
+class ForwardPass(NamedTuple):
     """What the forward pass computes, kept for the backward pass.
 
+    (Named for the pass, not "activations": in nnbook an activation is a
+    function such as `nnbook.relu`.)
+
     Examples:
-        >>> acts = forward(torch.ones(4, 3), init_params(3, 5, 1, seed=0))
-        >>> [tuple(t.shape) for t in acts]
+        >>> fwd = forward(torch.ones(4, 3), init_params(3, 5, 1, seed=0))
+        >>> [tuple(t.shape) for t in fwd]
         [(4, 5), (4, 5), (4, 1)]
     """
 
@@ -47,19 +50,12 @@ class Activations(NamedTuple):
     y_pred: torch.Tensor  # (n, d_out) output
 
 
-def check_inputs(
-    x: torch.Tensor,
-    params: Mapping[str, torch.Tensor],
-    y: torch.Tensor | None = None,
-    acts: Activations | None = None,
-    loss: str = "sse",
-) -> None:
-    """Raise ``TypeError`` or ``ValueError`` unless the arguments fit one network.
+def check_inputs(x: torch.Tensor, params: Mapping[str, torch.Tensor]) -> None:
+    """Raise ``TypeError`` or ``ValueError`` unless ``x`` and ``params`` fit one network.
 
-    ``x`` must be a finite float tensor ``(n, d_in)``; ``params`` a dict with
-    exactly ``w1``, ``b1``, ``w2``, ``b2`` in the layout of this module, of
-    ``x``'s dtype and device; ``y``, if given, ``(n, d_out)``; ``acts``, if
-    given, what `forward` returns for ``x``; ``loss`` one of `LOSSES`.
+    ``x`` must be a float tensor ``(n, d_in)``; ``params`` a dict with exactly
+    ``w1``, ``b1``, ``w2``, ``b2`` in the layout of this module, of ``x``'s
+    dtype and on its device.
 
     Examples:
         >>> check_inputs(torch.ones(4, 3), init_params(3, 5, 1, seed=0))  # fine: returns None
@@ -68,6 +64,8 @@ def check_inputs(
         ...
         ValueError: x must have 3 columns to match params["w1"] of shape (3, 5), got shape (4, 2)
     """
+    if _fits(x, params):
+        return  # the common case, checked in a few attribute reads (this runs every epoch)
     x = _checks.ndim(_checks.floating(x, "x"), "x", (2,), "(n, d_in)")
     if not isinstance(params, Mapping):
         raise TypeError(f"params must be a dict with keys 'w1', 'b1', 'w2', 'b2', got {_checks.show(params)}")
@@ -84,22 +82,62 @@ def check_inputs(
             f'params["w2"] must have {d_hidden} rows to match params["w1"] of shape {tuple(w1.shape)}, '
             f"got shape {tuple(w2.shape)}"
         )
-    d_out = w2.shape[1]
-    _checks.shape(params["b2"], 'params["b2"]', (d_out,), ' (d_out,), one bias per column of params["w2"]')
+    _checks.shape(params["b2"], 'params["b2"]', (w2.shape[1],), ' (d_out,), one bias per column of params["w2"]')
     if x.shape[1] != d_in:
         raise ValueError(
             f'x must have {d_in} columns to match params["w1"] of shape {tuple(w1.shape)}, got shape {tuple(x.shape)}'
         )
-    if y is not None:
-        y = _checks.same_kind(_checks.floating(y, "y"), "y", x, "x")
-        _checks.shape(y, "y", (x.shape[0], d_out), " (n, d_out)")
-    if acts is not None:
-        if not isinstance(acts, Activations):
-            raise TypeError(f"acts must be the Activations that forward(x, params) returns, got {_checks.show(acts)}")
-        for field, expected in (("h", (x.shape[0], d_hidden)), ("h_relu", (x.shape[0], d_hidden)),
-                                ("y_pred", (x.shape[0], d_out))):
-            value = _checks.floating(getattr(acts, field), f"acts.{field}")
-            _checks.shape(value, f"acts.{field}", expected, " (what forward(x, params) returns)")
+
+
+def _fits(x: object, params: object) -> bool:
+    """True if ``x`` and ``params`` pass every check of `check_inputs`; False sends them to the detailed checks."""
+    if type(x) is not torch.Tensor or type(params) is not dict or len(params) != 4:
+        return False
+    w1, b1, w2, b2 = (params.get(name) for name in PARAM_NAMES)
+    if not all(type(t) is torch.Tensor for t in (w1, b1, w2, b2)):
+        return False
+    dtype, device = x.dtype, x.device
+    return (
+        dtype.is_floating_point
+        and w1.dtype == b1.dtype == w2.dtype == b2.dtype == dtype
+        and w1.device == b1.device == w2.device == b2.device == device
+        and x.ndim == 2 and w1.ndim == 2 and w2.ndim == 2 and b1.ndim == 1 and b2.ndim == 1
+        and x.shape[1] == w1.shape[0] and w1.shape[1] == b1.shape[0] == w2.shape[0] and w2.shape[1] == b2.shape[0]
+    )
+
+
+def check_backward_inputs(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    params: Mapping[str, torch.Tensor],
+    fwd: ForwardPass,
+    loss: str,
+) -> None:
+    """`check_inputs`, plus: ``y`` is ``(n, d_out)``, ``fwd`` is what `forward` returned, ``loss`` is in `LOSSES`.
+
+    Examples:
+        >>> x, params = torch.ones(4, 3), init_params(3, 5, 1, seed=0)
+        >>> check_backward_inputs(x, torch.ones(4, 1), params, forward(x, params), "mae")
+        Traceback (most recent call last):
+        ...
+        ValueError: loss must be one of 'sse', 'mse', got 'mae'
+    """
+    check_inputs(x, params)
+    n, d_hidden, d_out = x.shape[0], params["w1"].shape[1], params["w2"].shape[1]
+    if (type(y) is torch.Tensor and type(fwd) is ForwardPass and all(type(t) is torch.Tensor for t in fwd)
+            and y.dtype == x.dtype and y.device == x.device
+            and y.shape == (n, d_out) and fwd.y_pred.shape == (n, d_out) and fwd.h.shape == (n, d_hidden)
+            and fwd.h_relu.shape == (n, d_hidden) and fwd.h.dtype == fwd.h_relu.dtype == fwd.y_pred.dtype == x.dtype
+            and fwd.h.device == fwd.h_relu.device == fwd.y_pred.device == x.device
+            and type(loss) is str and loss in LOSSES):
+        return  # the common case (this runs every epoch)
+    y = _checks.same_kind(_checks.floating(y, "y"), "y", x, "x")
+    _checks.shape(y, "y", (n, d_out), " (n, d_out)")
+    if not isinstance(fwd, ForwardPass):
+        raise TypeError(f"fwd must be the ForwardPass that forward(x, params) returns, got {_checks.show(fwd)}")
+    for field, expected in (("h", (n, d_hidden)), ("h_relu", (n, d_hidden)), ("y_pred", (n, d_out))):
+        value = _checks.same_kind(_checks.floating(getattr(fwd, field), f"fwd.{field}"), f"fwd.{field}", x, "x")
+        _checks.shape(value, f"fwd.{field}", expected, " (what forward(x, params) returns)")
     _checks.choice(loss, "loss", LOSSES)
 
 
@@ -124,17 +162,11 @@ def init_params(
         >>> {name: tuple(p.shape) for name, p in params.items()}
         {'w1': (3, 32), 'b1': (32,), 'w2': (32, 1), 'b2': (1,)}
     """
-    d_in = _checks.positive_int(d_in, "d_in")
-    d_hidden = _checks.positive_int(d_hidden, "d_hidden")
-    d_out = _checks.positive_int(d_out, "d_out")
+    d_in, d_hidden, d_out = _checks.layer_sizes(d_in, d_hidden, d_out)
     seed = _checks.seed(seed)
     dtype = _checks.float_dtype(dtype)
     dev = None if device is None else resolve_device(device)
-    generator = torch.Generator()
-    if seed is None:
-        generator.seed()
-    else:
-        generator.manual_seed(seed)
+    generator = _checks.generator(seed)
     # Drawn on the CPU with a private generator, then moved: the same seed gives
     # the same starting weights on every device.
     params = {
@@ -146,22 +178,22 @@ def init_params(
     return {name: p.to(dev) for name, p in params.items()} if dev is not None else params
 
 
-def forward(x: torch.Tensor, params: dict[str, torch.Tensor]) -> Activations:
+def forward(x: torch.Tensor, params: dict[str, torch.Tensor]) -> ForwardPass:
     """Run the network on ``x`` of shape ``(n, d_in)``, keeping what backward needs.
 
     Examples:
         >>> params = init_params(3, 32, 1, seed=0)
-        >>> acts = forward(torch.randn(100, 3), params)
-        >>> acts.h.shape, acts.y_pred.shape
+        >>> fwd = forward(torch.randn(100, 3), params)
+        >>> fwd.h.shape, fwd.y_pred.shape
         (torch.Size([100, 32]), torch.Size([100, 1]))
-        >>> bool((acts.h_relu >= 0).all())
+        >>> bool((fwd.h_relu >= 0).all())
         True
     """
     check_inputs(x, params)
     h = x.mm(params["w1"]) + params["b1"]  # (n, d_hidden)
     h_relu = h.clamp(min=0)  # (n, d_hidden): ReLU
     y_pred = h_relu.mm(params["w2"]) + params["b2"]  # (n, d_out)
-    return Activations(h, h_relu, y_pred)
+    return ForwardPass(h, h_relu, y_pred)
 
 
 def predict(x: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -196,7 +228,7 @@ def backward(
     x: torch.Tensor,
     y: torch.Tensor,
     params: dict[str, torch.Tensor],
-    acts: Activations,
+    fwd: ForwardPass,
     loss: str = "sse",
 ) -> dict[str, torch.Tensor]:
     """Gradients of the loss with respect to every parameter, by the chain rule.
@@ -216,17 +248,17 @@ def backward(
         >>> torch.allclose(grads["w1"], leaves["w1"].grad)
         True
     """
-    check_inputs(x, params, y, acts, loss)
+    check_backward_inputs(x, y, params, fwd, loss)
     # d loss / d y_pred: the derivative of the squared error (n, d_out)
-    grad_y_pred = 2.0 * (acts.y_pred - y)
+    grad_y_pred = 2.0 * (fwd.y_pred - y)
     if loss == "mse":
         grad_y_pred = grad_y_pred / y.numel()
     # Output layer y_pred = h_relu @ w2 + b2
-    grad_w2 = acts.h_relu.t().mm(grad_y_pred)  # (d_hidden, d_out)
+    grad_w2 = fwd.h_relu.t().mm(grad_y_pred)  # (d_hidden, d_out)
     grad_b2 = grad_y_pred.sum(dim=0)  # (d_out,): b2 was added to every row
     grad_h_relu = grad_y_pred.mm(params["w2"].t())  # (n, d_hidden)
     # ReLU passes the gradient where it passed the input (h >= 0), and blocks it elsewhere
-    grad_h = grad_h_relu * (acts.h >= 0)  # (n, d_hidden)
+    grad_h = grad_h_relu * (fwd.h >= 0)  # (n, d_hidden)
     # Hidden layer h = x @ w1 + b1
     grad_w1 = x.t().mm(grad_h)  # (d_in, d_hidden)
     grad_b1 = grad_h.sum(dim=0)  # (d_hidden,)

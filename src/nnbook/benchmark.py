@@ -16,11 +16,12 @@ from typing import Callable
 
 import torch
 from torch import nn
+from torch.utils.benchmark import Timer
 
 from . import _checks
 from .backprop import init_params
 from .data import simulate_regression
-from .device import resolve_device, time_call
+from .device import resolve_device
 from .trainers import TRAINERS
 from .trainers.common import LEVEL_DEFAULTS, seeded_module
 from .trainers.module import build_mlp
@@ -156,7 +157,8 @@ def time_levels(
     """Time every trainer level and its hand-written loop at each ``(n, d_hidden)`` size.
 
     Each measurement is the fastest of ``repeat`` runs of ``epochs`` epochs,
-    after a warm-up run; the trainer and the hand-written loop alternate so
+    each timed by ``torch.utils.benchmark.Timer`` (which warms up first); the
+    trainer and the hand-written loop alternate so
     that both see the same machine load. The fastest run is the one least
     disturbed by other work on the machine, which makes it the steadiest
     estimate of the code's own cost. ``threads`` sets torch's CPU threads for
@@ -168,24 +170,45 @@ def time_levels(
         >>> timings[0].level, timings[0].n, timings[0].d_hidden
         ('scratch', 100, 32)
     """
-    sizes = [(100, 32)] if sizes is None else sizes
-    levels = list(TRAINERS) if levels is None else [_checks.choice(lv, "levels", tuple(TRAINERS)) for lv in levels]
-    epochs = _checks.positive_int(epochs, "epochs")
-    repeat = _checks.positive_int(repeat, "repeat")
+    sizes = [(100, 32)] if sizes is None else _sizes(sizes)
+    if levels is None:
+        levels = list(TRAINERS)
+    elif isinstance(levels, (list, tuple)) and levels:
+        levels = [_checks.choice(lv, f"levels[{i}]", tuple(TRAINERS)) for i, lv in enumerate(levels)]
+    else:
+        raise TypeError(f"levels must be a non-empty list of level names such as ['scratch', 'optim'], or None, got {_checks.show(levels)}")
+    epochs = _checks.positive_int(epochs, "epochs", maximum=1_000_000)
+    repeat = _checks.positive_int(repeat, "repeat", maximum=1_000)
+    if threads is not None:
+        threads = _checks.positive_int(threads, "threads", maximum=1_024)
     dev = resolve_device(device)
     previous_threads = torch.get_num_threads()
     if threads is not None:
-        torch.set_num_threads(_checks.positive_int(threads, "threads"))
+        torch.set_num_threads(threads)
     try:
         return _time_levels(sizes, levels, epochs, repeat, dev)
     finally:
         torch.set_num_threads(previous_threads)
 
 
+def _sizes(sizes: object) -> list[tuple[int, int]]:
+    wanted = "a non-empty list of (n, d_hidden) pairs such as [(100, 32)], or None"
+    if not isinstance(sizes, (list, tuple)) or not sizes:
+        raise TypeError(f"sizes must be {wanted}, got {_checks.show(sizes)}")
+    checked = []
+    for i, pair in enumerate(sizes):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise TypeError(f"sizes[{i}] must be an (n, d_hidden) pair, got {_checks.show(pair)}")
+        n = _checks.positive_int(pair[0], f"sizes[{i}][0] (n)", maximum=10_000_000)
+        d_hidden = _checks.positive_int(pair[1], f"sizes[{i}][1] (d_hidden)", maximum=_checks.MAX_UNITS)
+        checked.append((n, d_hidden))
+    return checked
+
+
 def _time_levels(sizes, levels, epochs, repeat, dev) -> list[LevelTiming]:
     results = []
     for n, d_hidden in sizes:
-        x, y = simulate_regression(n=_checks.positive_int(n, "n"), seed=0)
+        x, y = simulate_regression(n=n, seed=0)
         x, y = x.to(dev), y.to(dev)
         for level in levels:
             kw = _settings_for(level, n, d_hidden)
@@ -194,11 +217,16 @@ def _time_levels(sizes, levels, epochs, repeat, dev) -> list[LevelTiming]:
                 TRAINERS[level], x, y, d_hidden=d_hidden, epochs=epochs, seed=0, log_every=0, **kw
             )
             run_hand = functools.partial(hand_written_loops[level], x, y, d_hidden, epochs, kw["lr"], 0)
-            run_trainer(), run_hand()  # warm-up
+            # torch's Timer warms each up, synchronises the device around its clock, and keeps
+            # the thread count fixed; one run per measurement, alternating, so both see the same load.
+            timers = [
+                Timer("run()", globals={"run": run}, num_threads=torch.get_num_threads())
+                for run in (run_trainer, run_hand)
+            ]
             trainer_times, hand_times = [], []
-            for _ in range(repeat):  # alternate, so both see the same load
-                trainer_times.append(time_call(run_trainer, device=dev, warmup=0, repeat=1).best)
-                hand_times.append(time_call(run_hand, device=dev, warmup=0, repeat=1).best)
+            for _ in range(repeat):
+                trainer_times.append(timers[0].timeit(1).median)
+                hand_times.append(timers[1].timeit(1).median)
             results.append(LevelTiming(level, n, d_hidden, str(dev), min(trainer_times) / epochs, min(hand_times) / epochs))
     return results
 
@@ -214,7 +242,7 @@ def import_time_ratio(repeat: int = 7) -> tuple[float, float, float]:
         >>> nnbook_seconds > 0 and torch_seconds > 0
         True
     """
-    repeat = _checks.positive_int(repeat, "repeat")
+    repeat = _checks.positive_int(repeat, "repeat", maximum=100)
     code = "import time; t = time.perf_counter(); import {}; print(time.perf_counter() - t)"
 
     def measure(module: str) -> float:

@@ -5,30 +5,44 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
-from typing import Sequence, TextIO
+from typing import Callable, Sequence, TextIO
 
 __all__ = ["main"]
 
 LEVELS = ("scratch", "autograd", "module", "optim")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
+SEED_LIMIT = 2**63
+MAX_EPOCHS = 1_000_000
+MAX_HIDDEN = 10_000
+MAX_N = 1_000_000
+MAX_LR = 10.0
+# The hidden layer holds n x hidden numbers (4 bytes each), three times over during training.
+MAX_CELLS = 100_000_000
 
 
-def _positive_float(text: str) -> float:
+def _int_in(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, written without exponent or point."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high:,}, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high:,}, got {text}")
+        return value
+
+    return parse
+
+
+def _learning_rate(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
+        raise argparse.ArgumentTypeError(f"expected a number > 0 and <= {MAX_LR:g}, got {text!r}") from None
+    if not 0 < value <= MAX_LR:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"expected a number > 0 and <= {MAX_LR:g}, got {text}")
     return value
 
 
@@ -44,11 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     train.add_argument("--level", choices=LEVELS, default="optim", help="which trainer (default: optim)")
-    train.add_argument("--epochs", type=_positive_int, default=200, help="passes over the data (default: 200)")
-    train.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default: the level's own, as in its chapter)")
-    train.add_argument("--hidden", type=_positive_int, default=32, help="hidden units (default: 32)")
-    train.add_argument("--n", type=_positive_int, default=100, help="observations to simulate (default: 100)")
-    train.add_argument("--seed", type=int, default=0, help="seed for the data and the starting weights (default: 0)")
+    train.add_argument("--epochs", type=_int_in(1, MAX_EPOCHS), default=200, help="passes over the data (default: 200)")
+    train.add_argument("--lr", type=_learning_rate, default=None,
+                       help=f"learning rate, > 0 and <= {MAX_LR:g} (default: the level's own, as in its chapter)")
+    train.add_argument("--hidden", type=_int_in(1, MAX_HIDDEN), default=32, help="hidden units (default: 32)")
+    train.add_argument("--n", type=_int_in(1, MAX_N), default=100, help="observations to simulate (default: 100)")
+    train.add_argument("--seed", type=_int_in(0, SEED_LIMIT - 1), default=0,
+                       help="seed for the data and the starting weights, 0 to 2**63 - 1 (default: 0)")
     train.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: the best available, or $NNBOOK_DEVICE)")
     train.add_argument("--no-progress", action="store_true", help="do not draw the progress bar")
     train.set_defaults(subparser=train)  # so that errors found later print this command's usage
@@ -74,46 +90,48 @@ def info(out: TextIO) -> int:
     return 0
 
 
-class ProgressBar:
-    """A one-line progress bar on a terminal; a line every 10% elsewhere (logs, pipes)."""
+def _progress_bar(total: int, stream: TextIO):
+    """tqdm's bar on a terminal; nothing when ``stream`` is a file or a pipe, so logs stay short."""
+    from tqdm import tqdm
 
-    def __init__(self, total: int, stream: TextIO, width: int = 30) -> None:
-        self.total, self.stream, self.width = total, stream, width
-        self.live = hasattr(stream, "isatty") and stream.isatty()
-        self.step = max(1, total // 10)
-
-    def __call__(self, epoch: int, loss: float) -> None:
-        if self.live:
-            done = round(self.width * epoch / self.total)
-            bar = "#" * done + "." * (self.width - done)
-            self.stream.write(f"\r[{bar}] epoch {epoch}/{self.total}  loss {loss:.6g}")
-            if epoch == self.total:
-                self.stream.write("\n")
-            self.stream.flush()
-        elif epoch % self.step == 0 or epoch == self.total:
-            self.stream.write(f"[{100 * epoch // self.total:3d}%] epoch {epoch}/{self.total}  loss {loss:.6g}\n")
+    # disable=None: tqdm draws only when the stream is a terminal.
+    return tqdm(total=total, file=stream, disable=None, unit="epoch", desc="training", dynamic_ncols=True, leave=True)
 
 
 def train(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO, err: TextIO) -> int:
     from .data import simulate_regression
-    from .device import best_device
+    from .device import DEVICE_ENV_VAR, best_device
     from .trainers import TRAINERS, TrainingDivergedError
 
+    if args.n * args.hidden > MAX_CELLS:
+        parser.error(f"argument --hidden: --n {args.n} with --hidden {args.hidden} makes a hidden layer of "
+                     f"{args.n * args.hidden:,} numbers; at most {MAX_CELLS:,} are allowed")
     try:
         device = best_device(args.device)
     except (ValueError, TypeError) as error:
-        parser.error(f"argument --device: {error}")
+        # Blame the flag only when the device came from it, not from the environment variable.
+        parser.error(f"argument --device: {error}" if args.device is not None else f"{error} (unset {DEVICE_ENV_VAR} or fix it)")
     x, y = simulate_regression(n=args.n, seed=args.seed)
     kwargs = {"d_hidden": args.hidden, "epochs": args.epochs, "seed": args.seed, "device": device, "log_every": 0}
     if args.lr is not None:
         kwargs["lr"] = args.lr
-    if not args.no_progress:
-        kwargs["on_epoch"] = ProgressBar(args.epochs, err)
+    bar = None if args.no_progress else _progress_bar(args.epochs, err)
+    if bar is not None:
+
+        def on_epoch(epoch: int, loss: float) -> None:
+            bar.set_postfix(loss=f"{loss:.6g}", refresh=False)
+            bar.update(1)
+
+        kwargs["on_epoch"] = on_epoch
     try:
         result = TRAINERS[args.level](x, y, **kwargs)
     except TrainingDivergedError as error:
+        if bar is not None:
+            bar.close()
         print(f"nnbook train: {error}", file=err)
         return 1
+    if bar is not None:
+        bar.close()
     print(f"level {result.level}  device {result.device}  epochs {result.epochs}  seconds {result.seconds:.3f}", file=out)
     print(f"final loss ({result.loss}) {result.final_loss:.6g}", file=out)
     return 0
@@ -130,10 +148,16 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         >>> out.getvalue().splitlines()[2].startswith("nnbook")
         True
     """
+    if argv is not None and (isinstance(argv, (str, bytes)) or not isinstance(argv, Sequence)
+                             or not all(isinstance(a, str) for a in argv)):
+        raise TypeError(f"argv must be a list of strings such as ['train', '--epochs', '50'], or None, got {argv!r:.60}")
+    for name, stream in (("out", out), ("err", err)):
+        if stream is not None and not callable(getattr(stream, "write", None)):
+            raise TypeError(f"{name} must be a text stream such as sys.stdout or io.StringIO(), or None, got {stream!r:.60}")
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(None if argv is None else list(argv))
     if args.command == "info":
         return info(out)
     return train(args, args.subparser, out, err)

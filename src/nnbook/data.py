@@ -1,14 +1,27 @@
-"""Simulated regression data, as used throughout the book."""
+"""Simulated regression data, as used throughout the book, and a seeded train/validation/test split."""
 
 from __future__ import annotations
 
+import math
+from numbers import Real
 from typing import NamedTuple, Sequence
 
 import torch
 
 from . import _checks
 
-__all__ = ["RegressionData", "simulate_regression", "TRUE_COEFS"]
+__all__ = [
+    "TRUE_COEFS",
+    "DataSplit",
+    "RegressionData",
+    "nonlinear_mean",
+    "simulate_nonlinear",
+    "simulate_regression",
+    "split_data",
+]
+
+# The most rows simulate_regression draws: 10 million rows of three float32 features are 120 MB.
+_MAX_ROWS = 10_000_000
 
 TRUE_COEFS = (0.2, -1.3, -0.5)
 """The coefficients of the book's data: y = 0.2 x1 - 1.3 x2 - 0.5 x3 + noise."""
@@ -45,7 +58,7 @@ def simulate_regression(
     book's data: 100 rows, three features, $\beta = (0.2, -1.3, -0.5)$.
 
     Args:
-        n: number of observations (rows), at least 1.
+        n: number of observations (rows), from 1 to 10 million.
         coefs: one coefficient per input feature; ``len(coefs)`` is ``d_in``.
         noise_sd: standard deviation of the noise, a number > 0.
         seed: seeds a private generator, so the result does not depend on (or
@@ -63,20 +76,162 @@ def simulate_regression(
         >>> simulate_regression(n=0)
         Traceback (most recent call last):
         ...
-        ValueError: n must be an integer >= 1, got 0
+        ValueError: n must be an integer from 1 to 10000000, got 0
     """
-    n = _checks.positive_int(n, "n")
+    n = _checks.positive_int(n, "n", maximum=_MAX_ROWS)
     noise_sd = _checks.positive_float(noise_sd, "noise_sd")
-    if isinstance(coefs, (str, bytes)) or not isinstance(coefs, Sequence) or len(coefs) == 0:
-        raise TypeError(f"coefs must be a non-empty sequence of numbers, got {coefs!r}")
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
-    beta = torch.tensor([float(c) for c in coefs], dtype=dtype).unsqueeze(1)  # (d_in, 1)
-    generator = torch.Generator()
-    if seed is None:
-        generator.seed()
-    else:
-        generator.manual_seed(int(seed))
+    if isinstance(coefs, (str, bytes)) or not isinstance(coefs, Sequence) or not 1 <= len(coefs) <= 10_000:
+        raise TypeError(f"coefs must be a sequence of 1 to 10000 numbers, one per input feature, got {_checks.show(coefs)}")
+    coefs = [_checks.number(c, f"coefs[{i}]") for i, c in enumerate(coefs)]
+    seed = _checks.seed(seed)
+    dtype = _checks.float_dtype(dtype)
+    beta = torch.tensor(coefs, dtype=dtype).unsqueeze(1)  # (d_in, 1)
+    generator = _checks.generator(seed)
     x = torch.randn(n, len(coefs), generator=generator, dtype=dtype)  # (n, d_in)
     noise = noise_sd * torch.randn(n, 1, generator=generator, dtype=dtype)  # (n, 1)
     return RegressionData(x=x, y=x @ beta + noise)
+
+
+def nonlinear_mean(x: torch.Tensor) -> torch.Tensor:
+    r"""The true mean of `simulate_nonlinear`'s targets: $\sin(2x_1) + x_2 x_3$.
+
+    No straight line (or plane) follows it: the sine wave and the product of two
+    features are invisible to least squares on ``x`` alone.
+
+    Args:
+        x: inputs of shape ``(n, 3)``.
+
+    Returns:
+        A tensor of shape ``(n, 1)`` in ``x``'s dtype.
+
+    Examples:
+        >>> nonlinear_mean(torch.tensor([[0.0, 2.0, 3.0]]))
+        tensor([[6.]])
+    """
+    x = _checks.floating(x, "x")
+    if x.ndim != 2 or x.shape[1] != 3:
+        raise ValueError(f"x must have shape (n, 3), got shape {tuple(x.shape)}")
+    return torch.sin(2 * x[:, 0:1]) + x[:, 1:2] * x[:, 2:3]  # (n, 1)
+
+
+def simulate_nonlinear(
+    n: int = 200,
+    *,
+    noise_sd: float = 0.5,
+    seed: int | None = 0,
+    dtype: torch.dtype = torch.float32,
+) -> RegressionData:
+    r"""Draw a regression data set that no linear model can fit.
+
+    Three features drawn uniformly from $[-2, 2]$, and
+    $y = \sin(2x_1) + x_2 x_3 + \varepsilon$ with
+    $\varepsilon \sim N(0, \texttt{noise\_sd}^2)$ (see `nonlinear_mean`).
+    Because the noise is known, so is the smallest mean squared error any
+    model can expect on new data: ``noise_sd ** 2``, the noise floor.
+
+    Args:
+        n: number of observations (rows), at least 1.
+        noise_sd: standard deviation of the noise, a number > 0.
+        seed: seeds a private generator (torch's global random state is left
+            alone). ``None`` draws fresh data.
+        dtype: floating-point dtype of ``x`` and ``y``.
+
+    Returns:
+        ``RegressionData(x, y)`` with ``x`` of shape ``(n, 3)`` and ``y`` of
+        shape ``(n, 1)``.
+
+    Examples:
+        >>> x, y = simulate_nonlinear(n=200, seed=0)
+        >>> x.shape, y.shape
+        (torch.Size([200, 3]), torch.Size([200, 1]))
+        >>> bool(x.min() >= -2 and x.max() <= 2)
+        True
+        >>> simulate_nonlinear(noise_sd=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: noise_sd must be a finite number > 0, got 0
+    """
+    n = _checks.positive_int(n, "n")
+    noise_sd = _checks.positive_float(noise_sd, "noise_sd")
+    dtype = _checks.float_dtype(dtype, "dtype")
+    generator = _checks.generator(_checks.seed(seed))
+    x = 4 * torch.rand(n, 3, generator=generator, dtype=dtype) - 2  # (n, 3), uniform on [-2, 2)
+    noise = noise_sd * torch.randn(n, 1, generator=generator, dtype=dtype)  # (n, 1)
+    return RegressionData(x=x, y=nonlinear_mean(x) + noise)
+
+
+class DataSplit(NamedTuple):
+    """Three disjoint parts of one data set, each a `RegressionData`.
+
+    Examples:
+        >>> parts = split_data(*simulate_regression(n=10, seed=0), seed=0)
+        >>> [len(part.x) for part in parts]
+        [6, 2, 2]
+    """
+
+    train: RegressionData
+    val: RegressionData
+    test: RegressionData
+
+
+def split_data(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    fractions: Sequence[float] = (0.6, 0.2, 0.2),
+    seed: int | None = 0,
+) -> DataSplit:
+    """Shuffle the rows of ``x`` and ``y`` with a seeded generator and cut them into train, validation and test.
+
+    The validation and test parts get ``round(n * fraction)`` rows each, the
+    training part the rest; every part gets at least one row. The same
+    ``seed`` gives the same split, and torch's global random state is left
+    alone. New tensors are returned; ``x`` and ``y`` are not changed.
+
+    Args:
+        x: inputs of shape ``(n, d_in)``.
+        y: targets of shape ``(n, d_out)``, one row per row of ``x``.
+        fractions: three numbers > 0 that add up to 1: the shares of the
+            training, validation and test parts.
+        seed: seeds the shuffle; ``None`` shuffles differently each call.
+
+    Returns:
+        ``DataSplit(train, val, test)``, each part a ``RegressionData(x, y)``.
+
+    Examples:
+        >>> x, y = simulate_regression(n=100, seed=0)
+        >>> train, val, test = split_data(x, y, fractions=(0.5, 0.25, 0.25), seed=1)
+        >>> train.x.shape, val.x.shape, test.y.shape
+        (torch.Size([50, 3]), torch.Size([25, 3]), torch.Size([25, 1]))
+        >>> split_data(x, y, fractions=(0.5, 0.5))
+        Traceback (most recent call last):
+        ...
+        ValueError: fractions must be three numbers > 0 (train, validation, test) that add up to 1, got (0.5, 0.5)
+    """
+    x, y = _checks.regression_data(x, y)
+    shares = _fractions(fractions)
+    n = x.shape[0]
+    n_val = round(n * shares[1])
+    n_test = round(n * shares[2])
+    n_train = n - n_val - n_test
+    if min(n_train, n_val, n_test) < 1:
+        raise ValueError(
+            f"x has {n} rows, too few to give each part at least one row with fractions={tuple(fractions)}; "
+            f"that would give {n_train} training, {n_val} validation and {n_test} test rows"
+        )
+    order = torch.randperm(n, generator=_checks.generator(_checks.seed(seed))).to(x.device)
+    parts = torch.split(order, [n_train, n_val, n_test])
+    return DataSplit(*(RegressionData(x=x[rows], y=y[rows]) for rows in parts))
+
+
+def _fractions(fractions: object) -> tuple[float, float, float]:
+    message = f"fractions must be three numbers > 0 (train, validation, test) that add up to 1, got {fractions!r}"
+    if isinstance(fractions, (str, bytes)) or not isinstance(fractions, Sequence):
+        raise TypeError(message)
+    if not all(isinstance(f, Real) and not isinstance(f, bool) for f in fractions):
+        raise TypeError(message)
+    if len(fractions) != 3 or not all(math.isfinite(f) and f > 0 for f in fractions):
+        raise ValueError(message)
+    if abs(sum(fractions) - 1) > 1e-6:
+        raise ValueError(message)
+    return tuple(float(f) for f in fractions)  # type: ignore[return-value]

@@ -1,15 +1,19 @@
-"""Choosing a device, moving data to it, and timing code on it honestly."""
+"""Choosing a device and moving data to it.
+
+To time code on a device, use ``torch.utils.benchmark.Timer``, which ships
+with torch: it warms up, repeats, and synchronises the GPU before reading
+its clock (chapter 7 shows how).
+"""
 
 from __future__ import annotations
 
 import os
-import statistics
-import time
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import nn
+
+from . import _checks
 
 __all__ = [
     "DEVICE_ENV_VAR",
@@ -18,8 +22,6 @@ __all__ = [
     "resolve_device",
     "to_device",
     "synchronize",
-    "Timing",
-    "time_call",
 ]
 
 DEVICE_ENV_VAR = "NNBOOK_DEVICE"
@@ -54,37 +56,51 @@ def resolve_device(device: str | torch.device) -> torch.device:
     Examples:
         >>> resolve_device("cpu")
         device(type='cpu')
+        >>> resolve_device("cuda:7")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: device 'cuda:7' was requested, but this machine has ... CUDA device(s); available: ...
     """
+    return _resolve(device, "device")
+
+
+def _resolve(device: object, name: str) -> torch.device:
+    """`resolve_device`, with errors that call the value ``name`` (an argument or an environment variable)."""
     if not isinstance(device, (str, torch.device)):
-        raise TypeError(f"device must be a string such as 'cpu' or 'cuda:0', or a torch.device, got {type(device).__name__}")
+        raise TypeError(f"{name} must be a string such as 'cpu' or 'cuda:0', or a torch.device, got {_checks.show(device)}")
+    names = ", ".join(str(d) for d in available_devices())
     try:
         dev = torch.device(device)
-    except RuntimeError as err:
-        raise ValueError(f"device {device!r} is not a device name torch understands ({err})") from None
-    names = ", ".join(str(d) for d in available_devices())
+    except (RuntimeError, ValueError):
+        raise ValueError(f"{name} {device!r} is not a device name torch understands; available: {names}") from None
     if dev.type == "cuda":
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
         index = 0 if dev.index is None else dev.index
         if index >= count:
-            raise ValueError(f"device {str(device)!r} was requested, but this machine has {count} CUDA device(s); available: {names}")
+            raise ValueError(f"{name} {str(device)!r} was requested, but this machine has {count} CUDA device(s); available: {names}")
         return torch.device("cuda", index)
     if dev.type == "mps" and not _mps_available():
-        raise ValueError(f"device {str(device)!r} was requested, but Apple's MPS is not available here; available: {names}")
+        raise ValueError(f"{name} {str(device)!r} was requested, but Apple's MPS is not available here; available: {names}")
     if dev.type not in ("cpu", "cuda", "mps"):
-        raise ValueError(f"device {str(device)!r} is not supported by nnbook; available: {names}")
+        raise ValueError(f"{name} {str(device)!r} is not supported by nnbook; available: {names}")
     return dev
 
 
 def best_device(device: str | torch.device | None = None) -> torch.device:
     """The device to use: ``device`` if given, else ``$NNBOOK_DEVICE``, else CUDA, MPS, CPU in that order.
 
+    An unusable ``$NNBOOK_DEVICE`` raises a ``ValueError`` that names the
+    environment variable, not an argument you did not pass.
+
     Examples:
         >>> best_device("cpu")
         device(type='cpu')
     """
-    choice = device if device is not None else os.environ.get(DEVICE_ENV_VAR) or None
-    if choice is not None:
-        return resolve_device(choice)
+    if device is not None:
+        return _resolve(device, "device")
+    from_env = os.environ.get(DEVICE_ENV_VAR) or None
+    if from_env is not None:
+        return _resolve(from_env, f"the environment variable {DEVICE_ENV_VAR}")
     return available_devices()[0]
 
 
@@ -127,82 +143,9 @@ def synchronize(device: str | torch.device | None = None) -> None:
     Examples:
         >>> synchronize("cpu")  # nothing to wait for on the CPU
     """
-    dev = torch.device(device) if device is not None else None
+    dev = resolve_device(device) if device is not None else None
     if dev is None or dev.type == "cuda":
         if torch.cuda.is_available():
             torch.cuda.synchronize(dev)
     elif dev.type == "mps" and _mps_available():
         torch.mps.synchronize()
-
-
-@dataclass(frozen=True)
-class Timing:
-    """Wall times of repeated calls, in seconds.
-
-    Examples:
-        >>> timing = Timing((0.003, 0.001, 0.002))
-        >>> timing.median, timing.best
-        (0.002, 0.001)
-        >>> str(timing)
-        'median 2 ms, best 1 ms over 3 runs'
-    """
-
-    seconds: tuple[float, ...]
-
-    @property
-    def median(self) -> float:
-        """Median time of one call: robust to the odd slow run."""
-        return statistics.median(self.seconds)
-
-    @property
-    def best(self) -> float:
-        """Fastest call: the closest to the cost without interference."""
-        return min(self.seconds)
-
-    def __str__(self) -> str:
-        return f"median {_fmt(self.median)}, best {_fmt(self.best)} over {len(self.seconds)} runs"
-
-
-def _fmt(seconds: float) -> str:
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
-
-
-def time_call(
-    fn: Callable[[], Any],
-    *,
-    device: str | torch.device | None = None,
-    warmup: int = 2,
-    repeat: int = 5,
-) -> Timing:
-    """Time ``fn()``: run it ``warmup`` times untimed, then ``repeat`` times, synchronising around each.
-
-    Warm-up runs absorb one-off costs (memory allocation, kernel selection,
-    CUDA context start-up) that would otherwise land in the first measurement.
-
-    Examples:
-        >>> import torch
-        >>> a = torch.randn(64, 64)
-        >>> timing = time_call(lambda: a @ a, repeat=3)
-        >>> len(timing.seconds)
-        3
-    """
-    if not callable(fn):
-        raise TypeError(f"fn must be callable with no arguments, got {type(fn).__name__}")
-    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
-        raise ValueError(f"warmup must be an integer >= 0, got {warmup!r}")
-    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
-        raise ValueError(f"repeat must be an integer >= 1, got {repeat!r}")
-    dev = resolve_device(device) if device is not None else None
-    for _ in range(warmup):
-        fn()
-    synchronize(dev)
-    seconds = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        synchronize(dev)
-        seconds.append(time.perf_counter() - start)
-    return Timing(tuple(seconds))

@@ -29,9 +29,7 @@ class TwoLayerNet(nn.Module):
 
     def __init__(self, d_in: int, d_hidden: int, d_out: int) -> None:
         super().__init__()
-        self.d_in = _checks.positive_int(d_in, "d_in")
-        d_hidden = _checks.positive_int(d_hidden, "d_hidden")
-        d_out = _checks.positive_int(d_out, "d_out")
+        self.d_in, d_hidden, d_out = _checks.layer_sizes(d_in, d_hidden, d_out)
         self.layer1 = nn.Linear(self.d_in, d_hidden)
         self.layer2 = nn.Linear(d_hidden, d_out)
 

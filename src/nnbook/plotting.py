@@ -31,9 +31,12 @@ def plot_activations(ax=None, *, lo: float = -5.0, hi: float = 5.0, steps: int =
     """
     from .activations import ACTIVATIONS
 
+    ax = _checks.axes(ax)
+    lo = _checks.number(lo, "lo")
+    hi = _checks.number(hi, "hi")
     if not lo < hi:
         raise ValueError(f"lo must be smaller than hi, got lo={lo} and hi={hi}")
-    steps = _checks.positive_int(steps, "steps")
+    steps = _checks.positive_int(steps, "steps", maximum=100_000)
     ax = _axes(ax)
     z = torch.linspace(lo, hi, steps, dtype=torch.float64)
     labels = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "gelu": "GELU"}
@@ -63,12 +66,13 @@ def plot_losses(
         >>> ax.get_xlabel()
         'epoch'
     """
-    curves = losses if isinstance(losses, Mapping) else {"loss": losses}
-    if not curves or any(len(values) == 0 for values in curves.values()):
-        raise ValueError("losses must hold at least one non-empty sequence of per-epoch losses")
+    ax = _checks.axes(ax)
+    log_y = _checks.boolean(log_y, "log_y")
+    ylabel = _checks.text(ylabel, "ylabel")
+    curves = _curves(losses, log_y)
     ax = _axes(ax)
     for name, values in curves.items():
-        ax.plot(range(1, len(values) + 1), list(values), linewidth=2, label=name)
+        ax.plot(range(1, len(values) + 1), values, linewidth=2, label=name)
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     if log_y:
@@ -78,8 +82,35 @@ def plot_losses(
     return ax
 
 
-def plot_observed_vs_predicted(y: torch.Tensor, y_pred: torch.Tensor, ax=None, *, title: str | None = None):
-    """Scatter predictions against observations with the line y = x; returns the ``Axes``.
+def _curves(losses: object, log_y: bool) -> dict[str, list[float]]:
+    """``losses`` as a dict of name -> list of floats, checked."""
+    wanted = "a sequence of per-epoch losses, or a dict of name -> such a sequence"
+    if isinstance(losses, Mapping):
+        curves = dict(losses)
+    elif isinstance(losses, Sequence) and not isinstance(losses, (str, bytes)):
+        curves = {"loss": losses}
+    else:
+        raise TypeError(f"losses must be {wanted}, got {_checks.show(losses)}")
+    if not curves:
+        raise ValueError(f"losses must be {wanted}, got an empty dict")
+    checked = {}
+    for name, values in curves.items():
+        where = "losses" if list(curves) == ["loss"] and not isinstance(losses, Mapping) else f"losses[{name!r}]"
+        if not isinstance(name, str):
+            raise TypeError(f"losses must have string keys (the curves' names), got {_checks.show(name)}")
+        if not isinstance(values, Sequence) or isinstance(values, (str, bytes)) or len(values) == 0:
+            raise ValueError(f"{where} must be a non-empty sequence of per-epoch losses, got {_checks.show(values)}")
+        numbers = [_checks.number(v, f"{where}[{i}]") for i, v in enumerate(values)]
+        if log_y and min(numbers) <= 0:
+            raise ValueError(f"{where} must be > 0 everywhere for log_y=True, got {min(numbers)}")
+        checked[name] = numbers
+    return checked
+
+
+def plot_observed_vs_predicted(y_pred: torch.Tensor, y: torch.Tensor, ax=None, *, title: str | None = None):
+    """Scatter predictions (vertical) against observations (horizontal) with the line y = x; returns the ``Axes``.
+
+    The arguments come in torch's order, ``(y_pred, y)``, and must have one shape.
 
     Points on the line are perfect predictions; the vertical distance to it is
     the error.
@@ -87,14 +118,18 @@ def plot_observed_vs_predicted(y: torch.Tensor, y_pred: torch.Tensor, ax=None, *
     Examples:
         >>> import torch
         >>> y = torch.tensor([[0.0], [1.0], [2.0]])
-        >>> ax = plot_observed_vs_predicted(y, y + 0.1, title="demo")
+        >>> ax = plot_observed_vs_predicted(y + 0.1, y, title="demo")
         >>> ax.get_title()
         'demo'
     """
-    y = _checks.floating(y, "y")
-    y_pred = _checks.floating(y_pred, "y_pred")
-    if y.numel() != y_pred.numel():
-        raise ValueError(f"y_pred must hold as many values as y ({y.numel()}), got {y_pred.numel()}")
+    y_pred, y = _checks.prediction_pair(y_pred, y)
+    if y.numel() == 0:
+        raise ValueError("y must hold at least one value, got an empty tensor")
+    _checks.finite(y_pred, "y_pred")
+    _checks.finite(y, "y")
+    ax = _checks.axes(ax)
+    if title is not None:
+        title = _checks.text(title, "title")
     observed = y.detach().cpu().double().flatten().numpy()
     predicted = y_pred.detach().cpu().double().flatten().numpy()
     ax = _axes(ax)

@@ -26,6 +26,7 @@ def describe(t: torch.Tensor, *, address: bool = False) -> str:
         'shape=(3, 2) dtype=float32 device=cpu stride=(1, 3) offset=0 contiguous=False'
     """
     t = _checks.tensor(t, "t")
+    address = _checks.boolean(address, "address")
     dtype = str(t.dtype).removeprefix("torch.")
     text = (
         f"shape={tuple(t.shape)} dtype={dtype} device={t.device} stride={t.stride()} "
@@ -64,7 +65,7 @@ def _as_shape(shape: object, name: str) -> tuple[int, ...]:
         isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
     ):
         return tuple(shape)
-    raise TypeError(f"{name} must be a shape (a tuple of integers >= 0) or a tensor, got {shape!r}")
+    raise TypeError(f"{name} must be a shape (a tuple of integers >= 0) or a tensor, got {_checks.show(shape)}")
 
 
 def broadcast_shape(*shapes: Sequence[int] | torch.Tensor) -> tuple[int, ...]:

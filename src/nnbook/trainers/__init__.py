@@ -6,6 +6,9 @@
 | `autograd` | `train_autograd` | forward pass, update (autograd computes the gradients) |
 | `module` | `train_module` | update (an `nn.Sequential` model does the forward pass) |
 | `optim` | `train_optim` | nothing (`nn.MSELoss` and a `torch.optim` optimizer) |
+
+Every trainer also takes ``batch_size`` (mini-batches, chapter 8), and ``x_val``,
+``y_val`` and ``patience`` (validation losses and early stopping, chapter 9).
 """
 
 from .common import LEVEL_DEFAULTS, EpochCallback, TrainResult, TrainingDivergedError

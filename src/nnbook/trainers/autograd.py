@@ -22,6 +22,10 @@ def train_autograd(
     log_every: int | None = 10,
     device: str | torch.device | None = None,
     on_epoch: EpochCallback | None = None,
+    batch_size: int | None = None,
+    x_val: torch.Tensor | None = None,
+    y_val: torch.Tensor | None = None,
+    patience: int | None = None,
 ) -> TrainResult:
     """Train the two-layer ReLU network, with ``loss.backward()`` computing the gradients.
 
@@ -38,17 +42,20 @@ def train_autograd(
         True
     """
     run = Run("autograd", x, y, d_hidden=d_hidden, epochs=epochs, lr=lr, loss=loss, seed=seed,
-              log_every=log_every, device=device, on_epoch=on_epoch)
-    x, y = run.x, run.y
-    params = init_params(run.d_in, run.d_hidden, run.d_out, seed=run.seed, dtype=x.dtype, device=run.device)
+              log_every=log_every, device=device, on_epoch=on_epoch,
+              batch_size=batch_size, x_val=x_val, y_val=y_val, patience=patience)
+    params = init_params(run.d_in, run.d_hidden, run.d_out, seed=run.seed, dtype=run.x.dtype, device=run.device)
     for p in params.values():
         p.requires_grad_(True)
     for epoch in range(1, run.epochs + 1):
-        error = loss_value(predict(x, params), y, run.loss)
-        run.record(epoch, error)
-        error.backward()
-        with torch.no_grad():  # the update itself must not become part of the graph
-            for p in params.values():
-                p -= run.lr * p.grad
-                p.grad.zero_()  # gradients add up across backward() calls otherwise
+        for x_batch, y_batch in run.batches():  # all rows at once, unless batch_size asks for mini-batches
+            error = loss_value(predict(x_batch, params), y_batch, run.loss)
+            run.record(epoch, error)
+            error.backward()
+            with torch.no_grad():  # the update itself must not become part of the graph
+                for p in params.values():
+                    p -= run.lr * p.grad
+                    p.grad.zero_()  # gradients add up across backward() calls otherwise
+        if run.end_epoch(epoch, params):  # True when early stopping ends the run
+            break
     return run.finish(params, predict=lambda new_x: predict(new_x, params))

@@ -2,9 +2,13 @@
 
 A trainer is a loop between two calls: ``run = Run(level, x, y, ...)`` checks
 every argument, and ``run.finish(...)`` checks the trained parameters and
-packages the `TrainResult`. In between, ``run.record(epoch, loss)`` keeps each
-epoch's loss, logs it, calls the ``on_epoch`` callback and stops a run whose
-loss is no longer finite.
+packages the `TrainResult`. In between, each epoch loops over
+``run.batches()`` (the whole data set as one batch, or shuffled mini-batches
+when ``batch_size`` is given), ``run.record(epoch, loss)`` keeps each batch's
+loss and stops a run whose loss is no longer finite, and
+``run.end_epoch(epoch, network)`` computes the epoch's loss and the
+validation loss, logs them, calls the ``on_epoch`` callback, and says whether
+early stopping has ended the run.
 
 Examples:
     >>> import nnbook
@@ -20,17 +24,19 @@ Examples:
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import torch
 from torch import nn
+from torch.utils.data import DataLoader
 
 from .. import _checks
-from ..backprop import LOSSES, PARAM_NAMES
+from ..backprop import LOSSES, PARAM_NAMES, check_inputs, loss_value, predict
 from ..device import resolve_device, synchronize
 from ..network import two_layer_params
 
@@ -77,7 +83,10 @@ class TrainResult:
 
     Attributes:
         level: ``"scratch"``, ``"autograd"``, ``"module"`` or ``"optim"``.
-        losses: the training loss after each epoch's forward pass, one float per epoch.
+        losses: the training loss of each epoch, one float per epoch. With the
+            full batch it is the loss of the epoch's forward pass (before its
+            update); with mini-batches, the mean of the batch losses (each before
+            its update) weighted by their rows, or their sum for ``"sse"``.
         params: the trained parameters, detached copies, with the same names and
             layout at every level: ``w1 (d_in, d_hidden)``, ``b1 (d_hidden,)``,
             ``w2 (d_hidden, d_out)``, ``b2 (d_out,)``, the layout of
@@ -87,6 +96,11 @@ class TrainResult:
         seconds: wall time of the training loop.
         device: where training ran.
         loss: ``"sse"`` or ``"mse"``, the loss in ``losses``.
+        val_losses: the loss on the validation data (``x_val``, ``y_val``) after
+            each epoch's updates, one float per epoch; empty without validation data.
+        best_epoch: the epoch (counted from 1) with the lowest validation loss, or
+            ``None`` without validation data. With ``patience``, ``params`` and
+            ``model`` hold the parameters of this epoch (early stopping).
 
     Examples:
         >>> from nnbook import simulate_regression, train_scratch
@@ -107,6 +121,8 @@ class TrainResult:
     seconds: float
     device: torch.device
     loss: str = "sse"
+    val_losses: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
     _predict: Callable[[torch.Tensor], torch.Tensor] | None = field(default=None, repr=False)
 
     @property
@@ -163,9 +179,13 @@ class TrainResult:
 
     def __repr__(self) -> str:
         # Wall time is left out so that printing a result gives the same text on every run.
+        validation = ""
+        if self.val_losses:
+            best = self.val_losses[self.best_epoch - 1]
+            validation = f"best_epoch={self.best_epoch}, best_val_loss={best:.6g}, "
         return (
             f"TrainResult(level={self.level!r}, epochs={self.epochs}, final_loss={self.final_loss:.6g}, "
-            f"loss={self.loss!r}, device={str(self.device)!r})"
+            f"{validation}loss={self.loss!r}, device={str(self.device)!r})"
         )
 
 
@@ -205,19 +225,26 @@ class Run:
         device: object,
         on_epoch: EpochCallback | None,
         optimizer: str | None = None,
+        batch_size: object = None,
+        x_val: object = None,
+        y_val: object = None,
+        patience: object = None,
     ) -> None:
         self.level = _checks.choice(level, "level", tuple(LEVEL_DEFAULTS))
         x, y = _checks.regression_data(x, y)
-        self.d_hidden = _checks.positive_int(d_hidden, "d_hidden", maximum=1_000_000)
+        self.d_hidden = _checks.positive_int(d_hidden, "d_hidden", maximum=_checks.MAX_UNITS)
         self.epochs = _checks.positive_int(epochs, "epochs", maximum=10_000_000)
-        self.lr = _checks.positive_float(lr, "lr")
+        # A step of lr times a gradient must fit the dtype: torch's optimizers refuse (with an error
+        # deep inside torch) a learning rate that overflows it. 1e-3 of the largest number leaves room.
+        largest = torch.finfo(x.dtype).max / 1e3
+        self.lr = _checks.positive_float(lr, "lr", maximum=largest)
         self.loss = _checks.choice(loss, "loss", LOSSES)
         self.seed = _checks.seed(seed)
         self.log_every = 0 if log_every is None else _checks.non_negative_int(log_every, "log_every")
         if on_epoch is not None:
             _checks.function(on_epoch, "on_epoch", "(epoch, loss) -> None")
         self.on_epoch = on_epoch
-        if optimizer is not None:
+        if optimizer is not None or self.level == "optim":
             from .optim import OPTIMIZERS  # here, not at the top: optim imports this module
 
             optimizer = _checks.choice(optimizer, "optimizer", tuple(OPTIMIZERS))
@@ -228,8 +255,65 @@ class Run:
         self.y = y.detach().to(self.device)  # (n, d_out)
         self.d_in = x.shape[1]
         self.d_out = y.shape[1]
+        if self.d_in > _checks.MAX_UNITS or self.d_out > _checks.MAX_UNITS:
+            raise ValueError(f"x and y must have at most {_checks.MAX_UNITS} columns each, got x {tuple(x.shape)} and y {tuple(y.shape)}")
+        _checks.layer_sizes(self.d_in, self.d_hidden, self.d_out)
+        self.n = x.shape[0]
+        self.batch_size = None if batch_size is None else _checks.positive_int(batch_size, "batch_size")
+        # One batch of all rows is the full batch, in the rows' own order: shuffling it would change
+        # nothing but the rounding, and batch_size=n must give exactly the full-batch result.
+        # Mini-batches: a DataLoader over the row numbers, so the order is exactly what a seeded
+        # DataLoader(TensorDataset(x, y), shuffle=True) serves, without collating row by row.
+        self._rows_loader: DataLoader | None = None
+        if self.batch_size is not None and self.batch_size < self.n:
+            shuffle = _checks.generator(self.seed)
+            self._rows_loader = DataLoader(range(self.n), batch_size=self.batch_size, shuffle=True, generator=shuffle)
+        self.x_val, self.y_val = self._validation_data(x_val, y_val)
+        self.patience = None if patience is None else _checks.positive_int(patience, "patience")
+        if self.patience is not None and self.x_val is None:
+            raise ValueError(f"patience={self.patience} needs validation data to watch: pass x_val and y_val too")
         self.losses: list[float] = []
+        self.val_losses: list[float] = []
+        self.best_epoch: int | None = None
+        self._best_state: Any = None
+        self._batch_losses: list[tuple[float, int]] = []
+        self._rows = self.n
         self._start = time.perf_counter()
+
+    def _validation_data(self, x_val: object, y_val: object) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        if x_val is None and y_val is None:
+            return None, None
+        if x_val is None or y_val is None:
+            given, missing = ("x_val", "y_val") if y_val is None else ("y_val", "x_val")
+            raise ValueError(f"{given} was given without {missing}: pass both, or neither")
+        x_val, y_val = _checks.regression_data(x_val, y_val, "x_val", "y_val")
+        if x_val.shape[1] != self.d_in or y_val.shape[1] != self.d_out:
+            raise ValueError(
+                f"x_val and y_val must have the columns of x and y, ({self.d_in}) and ({self.d_out}), "
+                f"got shapes {tuple(x_val.shape)} and {tuple(y_val.shape)}"
+            )
+        if x_val.dtype != self.x.dtype:
+            raise TypeError(f"x_val and y_val must have the dtype of x, {self.x.dtype}, got {x_val.dtype}")
+        return x_val.detach().to(self.device), y_val.detach().to(self.device)
+
+    def batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """One epoch's batches ``(x_batch, y_batch)``.
+
+        Without ``batch_size`` (or with one of at least ``n`` rows) the one batch
+        is all of ``x`` and ``y``. Otherwise the rows are shuffled by a generator
+        seeded from ``seed`` (a new order each epoch, the same orders on every
+        run) and served in batches of ``batch_size`` rows; the last may be
+        smaller. The batches are those of ``DataLoader(TensorDataset(x, y),
+        batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))``.
+        """
+        if self._rows_loader is None:
+            self._rows = self.n
+            yield self.x, self.y
+            return
+        for rows in self._rows_loader:  # a tensor of row numbers
+            rows = rows.to(self.device)
+            self._rows = len(rows)
+            yield self.x[rows], self.y[rows]
 
     def _advice(self) -> str:
         if self.optimizer == "adam" and self.x.dtype in (torch.float16, torch.bfloat16):
@@ -240,17 +324,74 @@ class Run:
         return f"the updates overshoot: try a smaller learning rate, such as lr={self.lr / 10:g}"
 
     def record(self, epoch: int, loss: torch.Tensor) -> None:
-        """Keep this epoch's loss, log it every ``log_every`` epochs, and stop if it is not finite."""
-        value = loss.item()
+        """Keep the loss of the batch just served by `batches`, and stop if it is not finite."""
+        epoch = _checks.positive_int(epoch, "epoch")
+        if isinstance(loss, torch.Tensor):
+            if loss.numel() != 1:
+                raise ValueError(f"loss must hold one number, got a tensor of shape {tuple(loss.shape)}")
+            value = loss.item()
+        elif isinstance(loss, (int, float)) and not isinstance(loss, bool):
+            value = float(loss)
+        else:
+            raise TypeError(f"loss must be a one-number tensor or a float, got {_checks.show(loss)}")
+        if isinstance(value, complex):
+            raise TypeError(f"loss must be a real number, got {value}")
         if not math.isfinite(value):
             raise TrainingDivergedError(
                 f"the {self.level} trainer's loss became {value} at epoch {epoch} with lr={self.lr:g}; {self._advice()}"
             )
+        self._batch_losses.append((value, self._rows))
+
+    def end_epoch(self, epoch: int, network: nn.Module | dict[str, torch.Tensor]) -> bool:
+        """Close the epoch: its loss, the validation loss of ``network``, the log line, ``on_epoch``.
+
+        ``network`` is the model, or the ``w1``, ``b1``, ``w2``, ``b2`` dict of a
+        hand-written network. Returns ``True`` when early stopping ends the run:
+        ``patience`` epochs have passed without a lower validation loss.
+        """
+        parts, self._batch_losses = self._batch_losses, []
+        if len(parts) == 1:
+            value = parts[0][0]
+        elif self.loss == "sse":
+            value = math.fsum(part for part, _ in parts)
+        else:
+            value = math.fsum(part * rows for part, rows in parts) / math.fsum(rows for _, rows in parts)
         self.losses.append(value)
+        val = None
+        if self.x_val is not None:
+            val = self._validation_loss(network)
+            if not math.isfinite(val):
+                raise TrainingDivergedError(
+                    f"the {self.level} trainer's validation loss became {val} after epoch {epoch} with "
+                    f"lr={self.lr:g}; {self._advice()}"
+                )
+            self.val_losses.append(val)
+            if self.best_epoch is None or val < self.val_losses[self.best_epoch - 1]:
+                self.best_epoch = epoch
+                if self.patience is not None:
+                    self._best_state = _snapshot(network)
         if self.log_every and epoch % self.log_every == 0:
-            print(f"epoch {epoch:4d}   loss {value:.6g}")
+            print(f"epoch {epoch:4d}   loss {value:.6g}" + ("" if val is None else f"   val_loss {val:.6g}"))
         if self.on_epoch is not None:
-            self.on_epoch(epoch, value)
+            try:
+                self.on_epoch(epoch, value)
+            except TypeError as error:  # most likely a callback that does not take (epoch, loss)
+                raise TypeError(
+                    f"on_epoch must be a function (epoch, loss) -> None; on_epoch({epoch}, {value:.6g}) raised "
+                    f"TypeError: {error}"
+                ) from error
+        return self.patience is not None and epoch - self.best_epoch >= self.patience
+
+    def _validation_loss(self, network: nn.Module | dict[str, torch.Tensor]) -> float:
+        with torch.no_grad():
+            if isinstance(network, nn.Module):
+                was_training = network.training
+                network.eval()  # layers such as dropout behave as they will in use
+                y_pred = network(self.x_val)
+                network.train(was_training)
+            else:
+                y_pred = predict(self.x_val, network)
+            return loss_value(y_pred, self.y_val, self.loss).item()
 
     def finish(
         self,
@@ -266,12 +407,31 @@ class Run:
         """
         synchronize(self.device)
         seconds = time.perf_counter() - self._start
-        params = two_layer_params(model) if params is None else {name: params[name].detach() for name in PARAM_NAMES}
-        if not all(bool(torch.isfinite(p).all()) for p in params.values()):
-            # The loss is recorded before each update, so only this check sees the last one.
+        if model is not None and not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module or None, got {_checks.show(model)}")
+        if predict is not None:
+            _checks.function(predict, "predict", "x -> y_pred")
+        if self._best_state is not None:  # early stopping: go back to the best validation epoch
+            _restore(model if params is None else params, self._best_state)
+        if params is None:
+            if model is None:
+                raise TypeError("finish needs params (with predict) or model; got neither")
+            params = two_layer_params(model)
+        else:
+            check_inputs(self.x, params)
+            if model is None and predict is None:
+                raise TypeError("finish needs predict (a function x -> y_pred) with params, or model; got neither")
+            params = {name: params[name].detach() for name in PARAM_NAMES}
+        if not self.losses:
+            raise ValueError("finish was called before any epoch was recorded (call record first)")
+        # The loss is recorded before each update, so only this check sees the last one. Finite
+        # weights can still be so large that the predictions overflow, so check those too.
+        with torch.no_grad():
+            y_pred = model(self.x) if model is not None else predict(self.x)  # type: ignore[misc]
+        if not all(bool(torch.isfinite(t).all()) for t in (*params.values(), y_pred)):
             raise TrainingDivergedError(
-                f"the {self.level} trainer's parameters became NaN or infinite in the update of epoch "
-                f"{self.epochs} with lr={self.lr:g}; {self._advice()}"
+                f"the {self.level} trainer's parameters or predictions became NaN or infinite in the update "
+                f"of epoch {len(self.losses)} with lr={self.lr:g}; {self._advice()}"
             )
         return TrainResult(
             level=self.level,
@@ -281,8 +441,26 @@ class Run:
             seconds=seconds,
             device=self.device,
             loss=self.loss,
+            val_losses=self.val_losses,
+            best_epoch=self.best_epoch,
             _predict=predict,
         )
+
+
+def _snapshot(network: nn.Module | dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A copy of the parameters that later updates cannot change (a state_dict shares their memory)."""
+    if isinstance(network, nn.Module):
+        return copy.deepcopy(network.state_dict())
+    return {name: p.detach().clone() for name, p in network.items()}
+
+
+def _restore(network: nn.Module | dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> None:
+    if isinstance(network, nn.Module):
+        network.load_state_dict(state)
+        return
+    with torch.no_grad():
+        for name, p in network.items():
+            p.copy_(state[name])
 
 
 def seeded_module(build: Callable[[], nn.Module], seed: int | None) -> nn.Module:
@@ -302,7 +480,7 @@ def seeded_module(build: Callable[[], nn.Module], seed: int | None) -> nn.Module
     _checks.function(build, "build", "() -> nn.Module")
     seed = _checks.seed(seed)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(torch.Generator().seed() if seed is None else seed)
+        torch.manual_seed(torch.Generator().seed() if seed is None else _checks.torch_seed(seed))
         module = build()
     if not isinstance(module, nn.Module):
         raise TypeError(f"build must return an nn.Module, got {_checks.show(module)}")

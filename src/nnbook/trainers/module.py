@@ -23,10 +23,12 @@ def build_mlp(d_in: int, d_hidden: int, d_out: int) -> nn.Sequential:
           (2): Linear(in_features=32, out_features=1, bias=True)
         )
     """
-    d_in = _checks.positive_int(d_in, "d_in", maximum=1_000_000)
-    d_hidden = _checks.positive_int(d_hidden, "d_hidden", maximum=1_000_000)
-    d_out = _checks.positive_int(d_out, "d_out", maximum=1_000_000)
-    return nn.Sequential(nn.Linear(d_in, d_hidden), nn.ReLU(), nn.Linear(d_hidden, d_out))
+    d_in, d_hidden, d_out = _checks.layer_sizes(d_in, d_hidden, d_out)
+    return nn.Sequential(
+        nn.Linear(d_in, d_hidden),  # rows of d_in inputs -> d_hidden units
+        nn.ReLU(),
+        nn.Linear(d_hidden, d_out),  # d_hidden units -> d_out outputs
+    )
 
 
 def train_module(
@@ -41,6 +43,10 @@ def train_module(
     log_every: int | None = 10,
     device: str | torch.device | None = None,
     on_epoch: EpochCallback | None = None,
+    batch_size: int | None = None,
+    x_val: torch.Tensor | None = None,
+    y_val: torch.Tensor | None = None,
+    patience: int | None = None,
 ) -> TrainResult:
     """Train `build_mlp`'s network, updating each parameter under ``torch.no_grad()``.
 
@@ -55,15 +61,18 @@ def train_module(
         'Sequential'
     """
     run = Run("module", x, y, d_hidden=d_hidden, epochs=epochs, lr=lr, loss=loss, seed=seed,
-              log_every=log_every, device=device, on_epoch=on_epoch)
-    x, y = run.x, run.y
-    model = seeded_module(lambda: build_mlp(run.d_in, run.d_hidden, run.d_out), run.seed).to(run.device, x.dtype)
+              log_every=log_every, device=device, on_epoch=on_epoch,
+              batch_size=batch_size, x_val=x_val, y_val=y_val, patience=patience)
+    model = seeded_module(lambda: build_mlp(run.d_in, run.d_hidden, run.d_out), run.seed).to(run.device, run.x.dtype)
     for epoch in range(1, run.epochs + 1):
-        error = loss_value(model(x), y, run.loss)
-        run.record(epoch, error)
-        model.zero_grad()
-        error.backward()
-        with torch.no_grad():
-            for p in model.parameters():
-                p -= run.lr * p.grad
+        for x_batch, y_batch in run.batches():  # all rows at once, unless batch_size asks for mini-batches
+            error = loss_value(model(x_batch), y_batch, run.loss)
+            run.record(epoch, error)
+            model.zero_grad()
+            error.backward()
+            with torch.no_grad():
+                for p in model.parameters():
+                    p -= run.lr * p.grad
+        if run.end_epoch(epoch, model):  # True when early stopping ends the run
+            break
     return run.finish(model=model)

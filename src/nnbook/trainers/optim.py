@@ -26,6 +26,10 @@ def train_optim(
     log_every: int | None = 10,
     device: str | torch.device | None = None,
     on_epoch: EpochCallback | None = None,
+    batch_size: int | None = None,
+    x_val: torch.Tensor | None = None,
+    y_val: torch.Tensor | None = None,
+    patience: int | None = None,
     optimizer: str = "adam",
 ) -> TrainResult:
     """Train `build_mlp`'s network with ``nn.MSELoss`` and ``torch.optim``.
@@ -42,15 +46,18 @@ def train_optim(
         True
     """
     run = Run("optim", x, y, d_hidden=d_hidden, epochs=epochs, lr=lr, loss=loss, seed=seed,
-              log_every=log_every, device=device, on_epoch=on_epoch, optimizer=optimizer)
-    x, y = run.x, run.y
-    model = seeded_module(lambda: build_mlp(run.d_in, run.d_hidden, run.d_out), run.seed).to(run.device, x.dtype)
+              log_every=log_every, device=device, on_epoch=on_epoch,
+              batch_size=batch_size, x_val=x_val, y_val=y_val, patience=patience, optimizer=optimizer)
+    model = seeded_module(lambda: build_mlp(run.d_in, run.d_hidden, run.d_out), run.seed).to(run.device, run.x.dtype)
     loss_fn = nn.MSELoss(reduction="sum" if run.loss == "sse" else "mean")
     opt = OPTIMIZERS[run.optimizer](model.parameters(), lr=run.lr)
     for epoch in range(1, run.epochs + 1):
-        error = loss_fn(model(x), y)
-        run.record(epoch, error)
-        opt.zero_grad()
-        error.backward()
-        opt.step()
+        for x_batch, y_batch in run.batches():  # all rows at once, unless batch_size asks for mini-batches
+            error = loss_fn(model(x_batch), y_batch)
+            run.record(epoch, error)
+            opt.zero_grad()
+            error.backward()
+            opt.step()
+        if run.end_epoch(epoch, model):  # True when early stopping ends the run
+            break
     return run.finish(model=model)

@@ -22,6 +22,10 @@ def train_scratch(
     log_every: int | None = 10,
     device: str | torch.device | None = None,
     on_epoch: EpochCallback | None = None,
+    batch_size: int | None = None,
+    x_val: torch.Tensor | None = None,
+    y_val: torch.Tensor | None = None,
+    patience: int | None = None,
 ) -> TrainResult:
     """Train the two-layer ReLU network with gradients derived by hand.
 
@@ -36,6 +40,16 @@ def train_scratch(
         log_every: print the loss every this many epochs; ``0`` or ``None`` is silent.
         device: where to train; ``None`` keeps ``x``'s device.
         on_epoch: called as ``on_epoch(epoch, loss)`` after each epoch.
+        batch_size: rows per update. ``None`` (the default) takes one step per
+            epoch on all rows; a number takes one step per batch of rows, shuffled
+            each epoch by a generator seeded from ``seed``. ``batch_size >= n``
+            is the full batch, exactly.
+        x_val: validation inputs ``(n_val, d_in)``; with ``y_val``, the loss on
+            them is computed after every epoch (``result.val_losses``).
+        y_val: validation targets ``(n_val, d_out)``.
+        patience: early stopping: end training once this many epochs have passed
+            without a lower validation loss, and return the parameters of the
+            best epoch (``result.best_epoch``). Needs ``x_val`` and ``y_val``.
 
     Examples:
         >>> from nnbook import simulate_regression
@@ -43,15 +57,22 @@ def train_scratch(
         >>> result = train_scratch(x, y, epochs=50, log_every=0)
         >>> result.epochs, result.losses[-1] < result.losses[0]
         (50, True)
+        >>> x_val, y_val = simulate_regression(n=50, seed=1)
+        >>> result = train_scratch(x, y, batch_size=25, x_val=x_val, y_val=y_val, patience=5, log_every=0)
+        >>> len(result.val_losses) == result.epochs, result.best_epoch <= result.epochs
+        (True, True)
     """
     run = Run("scratch", x, y, d_hidden=d_hidden, epochs=epochs, lr=lr, loss=loss, seed=seed,
-              log_every=log_every, device=device, on_epoch=on_epoch)
-    x, y = run.x, run.y
-    params = init_params(run.d_in, run.d_hidden, run.d_out, seed=run.seed, dtype=x.dtype, device=run.device)
+              log_every=log_every, device=device, on_epoch=on_epoch,
+              batch_size=batch_size, x_val=x_val, y_val=y_val, patience=patience)
+    params = init_params(run.d_in, run.d_hidden, run.d_out, seed=run.seed, dtype=run.x.dtype, device=run.device)
     for epoch in range(1, run.epochs + 1):
-        acts = forward(x, params)
-        run.record(epoch, loss_value(acts.y_pred, y, run.loss))
-        grads = backward(x, y, params, acts, run.loss)
-        for name in params:
-            params[name] -= run.lr * grads[name]
+        for x_batch, y_batch in run.batches():  # all rows at once, unless batch_size asks for mini-batches
+            fwd = forward(x_batch, params)
+            run.record(epoch, loss_value(fwd.y_pred, y_batch, run.loss))
+            grads = backward(x_batch, y_batch, params, fwd, run.loss)
+            for name in params:
+                params[name] -= run.lr * grads[name]
+        if run.end_epoch(epoch, params):  # True when early stopping ends the run
+            break
     return run.finish(params, predict=lambda new_x: predict(new_x, params))

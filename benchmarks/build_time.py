@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""How long the book takes to build: cold, warm, and after the two usual edits.
+
+    .venv/bin/python benchmarks/build_time.py [--chapter 02-tensors]
+
+The script copies the working tree (tracked and untracked, not ignored files)
+into a temporary folder, so the real tree and its cache stay untouched, and
+runs ``mkdocs build --strict`` there four times:
+
+1. cold: no cache at all;
+2. warm: nothing changed since the cold build;
+3. one chapter touched: a blank line appended to one chapter;
+4. ``src/nnbook`` touched: a comment appended to the package's ``__init__.py``
+   (every chapter's output may depend on it, so every chapter runs again).
+
+It prints a table of wall-clock and CPU times and, when the build records them, each
+chapter's execution time (from the executed notebooks in the copy's cache).
+These are measurements of this machine at this moment, not guarantees: the
+load average is printed beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def copy_tree(target: Path, commit: str | None = None) -> None:
+    """Copy the working tree (tracked and untracked files git does not ignore), or ``commit``'s tree, to ``target``."""
+    if commit:
+        archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=ROOT, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+        return
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+
+
+def build(tree: Path) -> tuple[float, float]:
+    """Build the copy as ``python3 make.py build`` does; returns (wall seconds, CPU seconds of the build and its kernels)."""
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONHASHSEED="0")
+    # The kernels must import the copy's package, not the editable install's.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree / "src"), env.get("PYTHONPATH")]))
+    launcher = tree / "tools" / "run_mkdocs.py"
+    command = [str(launcher)] if launcher.is_file() else ["-m", "mkdocs"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, *command, "build", "--strict", "-q"], cwd=tree, env=env,
+                          capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        sys.exit(f"build failed in {tree}:\n{done.stdout}{done.stderr}")
+    return seconds, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def chapter_times(tree: Path) -> dict[str, float]:
+    """Execution time of each chapter, as recorded by hooks/notebook_cache.py in the newest cache entries."""
+    times: dict[str, tuple[float, float]] = {}
+    for path in (tree / ".cache" / "nnbook-notebooks").glob("*.ipynb"):
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("nnbook", {})
+        if "source" in meta and "execution_seconds" in meta:
+            mtime = path.stat().st_mtime
+            if meta["source"] not in times or times[meta["source"]][0] < mtime:
+                times[meta["source"]] = (mtime, meta["execution_seconds"])
+    return {name: seconds for name, (_, seconds) in sorted(times.items())}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--chapter", default="02-tensors", help="stem of the chapter to touch (default: %(default)s)")
+    parser.add_argument("--commit", help="measure this commit's tree instead of the working tree (e.g. to compare "
+                        "before and after a change)")
+    args = parser.parse_args()
+    rows: list[tuple[str, tuple[float, float]]] = []
+    with tempfile.TemporaryDirectory(prefix="nnbook-bench-") as tmp:
+        tree = Path(tmp)
+        copy_tree(tree, args.commit)
+        chapter = next((tree / "docs").rglob(f"{args.chapter}.md"))
+        print(f"building a copy of {args.commit or 'the working tree'} in {tree}; load average {os.getloadavg()[0]:.1f} "
+              f"on {os.cpu_count()} CPUs", flush=True)
+
+        rows.append(("cold (no cache)", build(tree)))
+        cold_chapters = chapter_times(tree)
+        rows.append(("warm (nothing changed)", build(tree)))
+        with chapter.open("a") as handle:
+            handle.write("\n")
+        rows.append((f"one chapter touched ({args.chapter})", build(tree)))
+        with (tree / "src" / "nnbook" / "__init__.py").open("a") as handle:
+            handle.write("\n# touched by benchmarks/build_time.py\n")
+        rows.append(("src/nnbook touched", build(tree)))
+
+    width = max(len(name) for name, _ in rows)
+    print(f"\n{'build':<{width}}  wall s   CPU s")
+    for name, (seconds, cpu) in rows:
+        print(f"{name:<{width}}  {seconds:6.1f}  {cpu:6.1f}")
+    print("(CPU s: user + system time of the build and its kernels; on a shared machine the wall time\n"
+          " also counts waiting for the cores, the CPU time does not)")
+    if cold_chapters:
+        width = max(len(name) for name in cold_chapters)
+        print(f"\n{'chapter (cold build)':<{width}}  execution seconds")
+        for name, seconds in cold_chapters.items():
+            print(f"{name:<{width}}  {seconds:7.1f}")
+        print(f"{'total':<{width}}  {sum(cold_chapters.values()):7.1f}")
+    else:
+        print("\n(this build records no per-chapter execution times)")
+    print(f"\nload average after the runs: {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""Serve the package's wheel from the site, so readers can install nnbook before it is on PyPI.
+
+At every build this hook builds the wheel of the version in ``pyproject.toml``
+(sdist first, then the wheel from the sdist, as ``python -m build`` does) and
+copies it to ``packages/nnbook-<version>-py3-none-any.whl`` under the site.
+The home page and every downloaded notebook install it from that address.
+
+- **Reproducible.** The wheel's file dates come from ``SOURCE_DATE_EPOCH``
+  (1980-01-01 when it is unset), so two builds of the same source give the
+  same bytes, and the site's reproducibility check can compare them.
+- **Cached.** The wheel is kept in ``.cache/nnbook-wheel/<hash>/``, keyed on
+  everything that goes into it; a rebuild with unchanged sources copies it.
+- **Checked.** The home page must give the command that installs this wheel:
+  a build whose ``docs/index.md`` names another version warns (and so fails
+  under ``--strict``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+log = logging.getLogger("mkdocs.hooks.package_wheel")
+
+FOLDER = "packages"
+# The earliest date a zip archive can hold; used when SOURCE_DATE_EPOCH is unset.
+DEFAULT_EPOCH = "315532800"
+# What the sdist holds (MANIFEST.in keeps the tests out), and so what the wheel is made of.
+_INPUTS = ("pyproject.toml", "MANIFEST.in", "README.md", "LICENSE")
+
+# True once this version is on PyPI: readers then install it from there (docs/contributing.md, "Releasing").
+ON_PYPI = False
+
+_wheel: Path | None = None
+
+
+def project_version(root: Path) -> str:
+    """The version in ``pyproject.toml`` (read without tomllib, which Python 3.10 lacks)."""
+    text = (root / "pyproject.toml").read_text(encoding="utf-8")
+    project = text.split("[project]", 1)[1].split("\n[", 1)[0]
+    return re.search(r'^version\s*=\s*"([^"]+)"', project, re.MULTILINE).group(1)
+
+
+def wheel_name(version: str) -> str:
+    return f"nnbook-{version}-py3-none-any.whl"
+
+
+def wheel_url(site_url: str, version: str) -> str:
+    """Where the deployed site serves the wheel of ``version``."""
+    return f"{site_url.rstrip('/')}/{FOLDER}/{wheel_name(version)}"
+
+
+def install_command(site_url: str, version: str) -> str:
+    """The one command the home page, the README and the notebooks give readers."""
+    if ON_PYPI:
+        return f'pip install "nnbook[plot]=={version}"'
+    return f'pip install "nnbook[plot] @ {wheel_url(site_url, version)}"'
+
+
+def source_epoch() -> str:
+    return os.environ.get("SOURCE_DATE_EPOCH") or DEFAULT_EPOCH
+
+
+def _source_key(root: Path) -> str:
+    digest = hashlib.sha256()
+    files = [root / name for name in _INPUTS if (root / name).exists()]
+    files += [
+        p
+        for p in (root / "src" / "nnbook").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
+    for path in sorted(files):
+        digest.update(
+            path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes()
+        )
+    digest.update(
+        f"epoch={source_epoch()} setuptools={metadata.version('setuptools')}".encode()
+    )
+    return digest.hexdigest()[:16]
+
+
+def build_wheel(root: Path, out_dir: Path) -> Path:
+    """Build the sdist and, from it, the wheel into ``out_dir``; returns the wheel's path.
+
+    ``--no-isolation`` uses the setuptools of this environment (pinned by the
+    book's constraints) instead of fetching one, so the build is fast and works
+    offline; the sdist step keeps stray files of the work tree out of the wheel.
+    """
+    env = dict(os.environ, SOURCE_DATE_EPOCH=source_epoch())
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--no-isolation",
+            "--outdir",
+            str(out_dir),
+            str(root),
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"building the nnbook wheel failed:\n{done.stdout}\n{done.stderr}"
+        )
+    (wheel,) = out_dir.glob("*.whl")
+    return wheel
+
+
+def cached_wheel(root: Path) -> Path:
+    """The wheel of the current sources, built once per change of them."""
+    base = root / ".cache" / "nnbook-wheel"
+    folder = base / _source_key(root)
+    wheels = list(folder.glob("*.whl")) if folder.is_dir() else []
+    if wheels:
+        return wheels[0]
+    with tempfile.TemporaryDirectory(prefix="nnbook-wheel-") as tmp:
+        built = build_wheel(root, Path(tmp))
+        if base.is_dir():
+            shutil.rmtree(base)  # older keys: only the current wheel is kept
+        folder.mkdir(parents=True)
+        return Path(shutil.copy2(built, folder / built.name))
+
+
+def on_config(config, **kwargs):
+    global _wheel
+    root = Path(config.config_file_path).parent
+    # A copy of the hooks without the package's build configuration (the tests build
+    # small sites that way) has no wheel to serve.
+    _wheel = cached_wheel(root) if (root / "pyproject.toml").exists() else None
+    if _wheel is not None:
+        log.info(
+            "serving %s at %s",
+            _wheel.name,
+            wheel_url(config.site_url or "/", project_version(root)),
+        )
+    return config
+
+
+def on_page_markdown(markdown: str, page, config, **kwargs):
+    if _wheel is None or page.file.src_uri != "index.md":
+        return markdown
+    root = Path(config.config_file_path).parent
+    command = install_command(config.site_url or "", project_version(root))
+    if command not in markdown:
+        log.warning(
+            "docs/index.md must give readers the command that installs this build's wheel: %s",
+            command,
+        )
+    return markdown
+
+
+def on_post_build(config, **kwargs):
+    if _wheel is None:
+        return
+    target = Path(config.site_dir) / FOLDER / _wheel.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_wheel, target)

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Where the test suite's time goes, phase by phase, from pytest's JUnit XML report.
+
+    .venv/bin/python tools/test_phases.py .cache/test-report.xml [--wall SECONDS]
+
+``python3 make.py test`` writes the report and runs this script after the tests.
+Each test's time includes its fixtures' setup, so the site build is counted in
+the phase of the first test that asked for the site (the script names it).
+With several workers the phases add up to more than the wall-clock time: the
+sum is the work, the wall time is what a person waits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+
+
+def phase(classname: str, name: str) -> str:
+    """The phase a test belongs to, from its JUnit class name (dotted path) and name."""
+    if classname.startswith(("docs.", "README")):
+        return "chapters and README run by pytest-codeblocks"
+    if classname.endswith("test_browser"):
+        return "browser tests (Chromium)"
+    if classname.endswith("test_site"):
+        if name.startswith("test_downloaded_notebook"):
+            return "site: downloaded notebooks executed afresh and compared"
+        return "site: build and checks of the built pages"
+    return "package tests"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("report")
+    parser.add_argument("--wall", type=float, help="the wall-clock time of the whole run, to print beside the sums")
+    args = parser.parse_args()
+    seconds: dict[str, float] = defaultdict(float)
+    counts: dict[str, int] = defaultdict(int)
+    slowest: list[tuple[float, str]] = []
+    for case in ET.parse(args.report).getroot().iter("testcase"):
+        classname, name = case.get("classname", ""), case.get("name", "")
+        time = float(case.get("time") or 0)
+        seconds[phase(classname, name)] += time
+        counts[phase(classname, name)] += 1
+        slowest.append((time, f"{classname}::{name}"))
+    width = max(map(len, seconds), default=10)
+    print(f"\n{'phase':<{width}}  tests  seconds")
+    for key in sorted(seconds, key=seconds.get, reverse=True):
+        print(f"{key:<{width}}  {counts[key]:5d}  {seconds[key]:7.1f}")
+    print(f"{'sum over all workers':<{width}}  {sum(counts.values()):5d}  {sum(seconds.values()):7.1f}")
+    if args.wall is not None:
+        print(f"{'wall-clock time of the run':<{width}}         {args.wall:7.1f}")
+    print("\nslowest tests (setup included, so the first test to use the site includes its build):")
+    for time, test in sorted(slowest, reverse=True)[:8]:
+        print(f"  {time:6.1f} s  {test}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
