@@ -1,6 +1,7 @@
 """The hand-written forward pass against torch's modules."""
 
 import math
+import re
 
 import pytest
 import torch
@@ -56,11 +57,16 @@ def test_two_layer_params_are_copies():
     with torch.no_grad():
         model[0].weight.add_(1.0)
     assert not torch.equal(params["w1"], model[0].weight.detach().t())
-    assert all(p.is_contiguous() for p in params.values())  # w1 and w2 are transposed copies, laid out afresh
+    # w1 and w2 are transposed copies, laid out afresh (d_out = 2, so a transposed w2 would not be contiguous)
+    assert all(p.is_contiguous() for p in nnbook.network.two_layer_params(nnbook.TwoLayerNet(3, 4, 2)).values())
     with pytest.raises(ValueError, match="model must be a two-layer network"):
         nnbook.network.two_layer_params(nn.Linear(3, 1))
     three = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 4), nn.Linear(4, 1))
-    with pytest.raises(ValueError, match=r"^model must be a two-layer network .* got Sequential with 3 nn\.Linear layer"):
+    expected = (
+        "model must be a two-layer network with two nn.Linear layers with biases, such as nnbook.TwoLayerNet or "
+        "nnbook.build_mlp; got Sequential with 3 nn.Linear layer(s)"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
         nnbook.network.two_layer_params(three)
     with pytest.raises(TypeError, match=r"^model must be a torch\.nn\.Module, got dict"):
         nnbook.network.two_layer_params({"w1": 1})
@@ -116,6 +122,7 @@ def test_shape_errors_name_the_argument():
         (torch.randn(2, 3), torch.randn(3), ValueError, r"^x must have shape \(d_in,\), got shape \(2, 3\)"),
         (torch.randn(3), torch.ones(3, dtype=torch.int64), TypeError, r"^w must be a floating-point tensor"),
         (torch.randn(3), torch.randn(3, 1), ValueError, r"^w must have shape \(d_in,\), got shape \(3, 1\)"),
+        (torch.randn(3), torch.randn(3, dtype=torch.float64), TypeError, r"^w must have the dtype of x, torch\.float32"),
     ]:
         with pytest.raises(error, match=message):
             nnbook.neuron(x, w, 0.0)
@@ -136,6 +143,8 @@ def test_two_layer_net_structure_and_errors():
             nnbook.TwoLayerNet(*args)
     with pytest.raises(TypeError, match=r"^x must be a floating-point tensor, got dtype torch\.int64"):
         model(torch.ones(8, 3, dtype=torch.int64))
+    with pytest.raises(TypeError, match=r"^x must have the dtype of the model's weights, torch\.float32, got torch\.float64"):
+        model(torch.randn(8, 3, dtype=torch.float64))
     with pytest.raises(ValueError, match=r"x must have shape \(n, 3\) or \(3,\), got \(8, 4\)"):
         model(torch.randn(8, 4))
     with pytest.raises(TypeError, match=r"model must be a torch\.nn\.Module, got str 'model'"):
