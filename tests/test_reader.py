@@ -19,12 +19,14 @@ of the home page is checked to be the same command.
 
 from __future__ import annotations
 
+import copy
 import functools
 import html
 import http.server
 import io
 import re
 import subprocess
+import sys
 import threading
 import time
 import venv
@@ -223,6 +225,21 @@ def test_every_downloaded_notebook_runs_for_a_reader(
         assert printed(name) == "", (
             f"{name}'s install cell ran although nnbook was installed"
         )
+
+    # The reader's executions reproduce the build's, cell by cell (cells that measure time
+    # excepted): the seeds and the pinned versions make the book reproducible, so this one
+    # execution stands in for a second build.
+    sys.path.insert(0, str(ROOT / "tools"))
+    import check_reproducible
+
+    cache = check_reproducible.notebook_cache()
+    differences = []
+    for source in notebook_pages():
+        fresh = copy.deepcopy(notebooks[source.stem])
+        code = [cell for cell in fresh.cells if cell.cell_type == "code"]
+        fresh.cells.remove(code[0])  # the install cell, which only the download has
+        differences += check_reproducible.compare_notebooks(source.stem, cache.executed_notebook(source), fresh)
+    assert differences == [], "\n".join(differences)
 
     where = subprocess.run(
         [python, "-c", "import nnbook, numpy; print(nnbook.__file__, numpy.__file__)"],
