@@ -14,6 +14,9 @@
   wrapper, so a keyboard user tabs through hundreds of boxes nobody can act on.
   Those are removed; a box that actually scrolls sideways is made focusable by
   ``docs/javascripts/scroll-focus.js``, where that can be measured.
+- **Fewer elements.** Empty collapser boxes are dropped and Pygments'
+  whitespace tokens become plain text: a chapter has a few hundred fewer
+  elements for a phone to lay out.
 - **Search.** Cell outputs, the hidden plain-text copy of each cell's code
   (the copy button's source) and the button's "Copied!" notice are marked
   ``data-search-exclude`` for the search plugin: the index holds prose,
@@ -61,6 +64,10 @@ def tidy(html: str) -> str:
     for element in soup.select(".jupyter-wrapper [tabindex]"):
         if element.name not in ("a", "button", "input", "select", "textarea", "summary", "clipboard-copy"):
             del element["tabindex"]
+    for collapser in soup.select(".jp-Collapser"):
+        collapser.decompose()
+    for space in soup.select(".highlight-ipynb span.w"):
+        space.unwrap()
     for selector in _SEARCH_EXCLUDE:
         for element in soup.select(selector):
             exclude_from_search(element)

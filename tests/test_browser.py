@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 
 import pytest
 from bs4 import BeautifulSoup
-from site_helpers import (AXE_JS, AXE_RUN, AXE_TAGS, CHROMIUM_ARGS, INSTALL_AXE, INSTALL_CHROMIUM, ROOT, find_chromium,
+from site_helpers import (AXE_JS, AXE_RUN, AXE_SHOW_ALL, AXE_TAGS, CHROMIUM_ARGS, INSTALL_AXE, INSTALL_CHROMIUM, ROOT, find_chromium,
                           page_paths, serve)
 
 pytestmark = pytest.mark.slow
@@ -92,6 +92,11 @@ IDLE_TAB_STOPS = r"""() => {
 }"""
 
 
+# docs/javascripts/scroll-focus.js makes the boxes that scroll focusable once the page is idle, then says so.
+SCROLL_BOXES_MEASURED = """() => !document.querySelector('script[src*="scroll-focus"]')
+  || document.documentElement.dataset.nnbookScrollBoxes === 'measured'"""
+
+
 @dataclass
 class PageReport:
     """Everything one visit to a page recorded."""
@@ -131,10 +136,12 @@ def visit(browser, url: str, *, width: int = 1280, color_scheme: str = "light", 
     page.on("pageerror", lambda e: report.console_errors.append(str(e)))
     try:
         page.goto(url, wait_until="networkidle")
+        page.wait_for_function(SCROLL_BOXES_MEASURED)
         found = page.evaluate(INSPECT)
         report.wrapped_output = page.evaluate(WRAPPED_OUTPUT_LINES)
         report.idle_tab_stops = page.evaluate(IDLE_TAB_STOPS)
         if axe is not None:
+            page.add_style_tag(content=AXE_SHOW_ALL)
             page.add_script_tag(path=str(axe))
             report.axe = page.evaluate(AXE_RUN, AXE_TAGS)
     finally:
@@ -345,6 +352,7 @@ def test_every_tab_stop_shows_where_the_focus_is(browser, server):
     context = browser.new_context()
     page = context.new_page()
     page.goto(server + "/chapters/02-tensors/", wait_until="networkidle")
+    page.wait_for_function(SCROLL_BOXES_MEASURED)
     unmarked, seen = [], set()
     for _ in range(60):
         page.keyboard.press("Tab")

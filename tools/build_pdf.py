@@ -22,8 +22,6 @@ from site_helpers import CHROMIUM_ARGS, INSTALL_CHROMIUM, ROOT, find_chromium, s
 
 PDF_NAME = "nnbook.pdf"
 PRINT_PAGE = "print_page/"
-FOOTER = ('<div style="font-size:8px;width:100%;text-align:center;color:#444">'
-          '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
 
 
 def print_book(site: Path, chromium: str) -> Path:
@@ -41,9 +39,8 @@ def print_book(site: Path, chromium: str) -> Path:
             page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
             page.evaluate("() => document.fonts.ready.then(() => true)")
             page.emulate_media(media="print")
-            page.pdf(path=str(target), format="A4", print_background=True, display_header_footer=True,
-                     header_template="<span></span>", footer_template=FOOTER,
-                     margin={"top": "15mm", "bottom": "18mm", "left": "14mm", "right": "14mm"})
+            # Page numbers come from the plugin's print stylesheet (@page margin boxes).
+            page.pdf(path=str(target), format="A4", print_background=True, prefer_css_page_size=True)
             browser.close()
     finally:
         httpd.shutdown()
