@@ -24,27 +24,36 @@ PDF_NAME = "nnbook.pdf"
 PRINT_PAGE = "print_page/"
 
 
-def print_book(site: Path, chromium: str) -> Path:
-    from playwright.sync_api import sync_playwright
-
+def print_with(browser, site: Path) -> Path:
+    """Print ``site``'s print page to ``site/nnbook.pdf`` with a running Playwright ``browser``."""
     if not (site / PRINT_PAGE / "index.html").is_file():
         raise SystemExit(f"{site / PRINT_PAGE} is missing: build the site with mkdocs-print-site-plugin first")
     target = site / PDF_NAME
     httpd, base = serve(site)
+    context = browser.new_context(color_scheme="light")
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            page = browser.new_context(color_scheme="light").new_page()
-            page.goto(f"{base}/{PRINT_PAGE}", wait_until="networkidle")
-            page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
-            page.evaluate("() => document.fonts.ready.then(() => true)")
-            page.emulate_media(media="print")
-            # Page numbers come from the plugin's print stylesheet (@page margin boxes).
-            page.pdf(path=str(target), format="A4", print_background=True, prefer_css_page_size=True)
-            browser.close()
+        page = context.new_page()
+        page.goto(f"{base}/{PRINT_PAGE}", wait_until="networkidle")
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        page.evaluate("() => document.fonts.ready.then(() => true)")
+        page.emulate_media(media="print")
+        # Page numbers come from the plugin's print stylesheet (@page margin boxes).
+        page.pdf(path=str(target), format="A4", print_background=True, prefer_css_page_size=True)
     finally:
+        context.close()
         httpd.shutdown()
     return target
+
+
+def print_book(site: Path, chromium: str) -> Path:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            return print_with(browser, site)
+        finally:
+            browser.close()
 
 
 def main() -> None:
