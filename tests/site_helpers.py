@@ -117,7 +117,7 @@ INSTALL_AXE = "install axe-core from the npm registry with `npm ci` in the repos
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Cells far from the screen skip layout (content-visibility: auto, for speed on phones); axe
 # must see every cell laid out, so they are shown in full before it runs.
-AXE_SHOW_ALL = ".jp-Notebook-cell { content-visibility: visible !important; }"
+AXE_SHOW_ALL = ".jp-CodeCell { content-visibility: visible !important; }"
 AXE_RUN = """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
   .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))})))"""
