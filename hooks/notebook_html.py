@@ -9,7 +9,8 @@
 - **Scripts.** nbconvert's template loads MathJax from an empty URL
   (``<script src="">``), configures MathJax, and carries a loader that would
   import mermaid from a CDN. The book typesets its mathematics at build time
-  (``hooks/math_assets.py``) and has no diagrams, so all three are removed.
+  (``hooks/math_assets.py``) and has no diagrams, so all three are removed,
+  with the template's HTML comments.
 - **Keyboard.** The template puts ``tabindex="0"`` on every input and output
   wrapper, so a keyboard user tabs through hundreds of boxes nobody can act on.
   Those are removed; a box that actually scrolls sideways is made focusable by
@@ -25,7 +26,7 @@
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Comment
 from mkdocs.plugins import event_priority
 
 _SEARCH_EXCLUDE = (".jp-Cell-outputWrapper", ".clipboard-copy-txt", ".zeroclipboard-container")
@@ -64,6 +65,8 @@ def tidy(html: str) -> str:
     for element in soup.select(".jupyter-wrapper [tabindex]"):
         if element.name not in ("a", "button", "input", "select", "textarea", "summary", "clipboard-copy"):
             del element["tabindex"]
+    for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
+        comment.extract()  # nbconvert's notes about MathJax and mermaid, and pytest-codeblocks markers
     for collapser in soup.select(".jp-Collapser"):
         collapser.decompose()
     for space in soup.select(".highlight-ipynb span.w"):

@@ -15,6 +15,8 @@ import logging
 
 from bs4 import BeautifulSoup
 
+log = logging.getLogger("mkdocs.hooks.print_site")
+
 PRINT_PAGE = "print_page/"
 _ASSETS = ("css/print-site", "js/print-site")
 _MISPLACED = "[mkdocs-print-site] 'print-site' should be defined as the *last* plugin"
@@ -31,8 +33,14 @@ logging.getLogger("mkdocs.plugins").addFilter(_DropMisplacedWarning())
 def on_post_page(output: str, page, config, **kwargs) -> str:
     if page.url == PRINT_PAGE or "print-site" not in output:
         return output
+    # Found with BeautifulSoup; removed as the theme wrote them, so the rest of the page stays byte for byte.
     soup = BeautifulSoup(output, "html.parser")
     for tag in soup.select("link[href], script[src]"):
-        if any(asset in (tag.get("href") or tag.get("src")) for asset in _ASSETS):
-            tag.decompose()
-    return str(soup)
+        url = tag.get("href") or tag.get("src")
+        if not any(asset in url for asset in _ASSETS):
+            continue
+        written = f'<link rel="stylesheet" href="{url}">' if tag.name == "link" else f'<script src="{url}"></script>'
+        if written not in output:
+            log.warning(f"print_site hook: cannot find {written} in {page.url}; has the theme changed?")
+        output = output.replace(written, "")
+    return output
