@@ -4,7 +4,7 @@
     python3 make.py serve    install everything, build the book, serve it on localhost (/nnbook/)
     python3 make.py test     install everything, run every test (package, chapters, site, browser)
                              on every core, then print where the time went
-    python3 make.py build    install everything, build the site into site/ (strict)
+    python3 make.py build    install everything, build the site into site/ (strict), print site/nnbook.pdf
     python3 make.py listings rewrite chapter listings of package code from src/nnbook
     python3 make.py lock     rewrite requirements/constraints.txt from the current environment
 
@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -81,6 +82,22 @@ def ensure_environment() -> Path:
     return python
 
 
+def ensure_node_tools() -> None:
+    """Install the browser tests' npm packages (axe-core, pinned in package-lock.json) unless already done."""
+    lock = ROOT / "package-lock.json"
+    stamp = ROOT / "node_modules" / ".nnbook-lock.stamp"
+    wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        print("note: npm not found; the accessibility tests need axe-core from the npm registry "
+              "(install Node.js and npm, then run `npm ci`)", flush=True)
+        return
+    run(npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund")
+    stamp.write_text(wanted)
+
+
 def book_env() -> dict[str, str]:
     env = dict(os.environ)
     env["NO_MKDOCS_2_WARNING"] = "1"  # mkdocs-material's notice about mkdocs 2, on every build
@@ -103,11 +120,18 @@ def build(args: argparse.Namespace) -> None:
     python = ensure_environment()
     run(python, MKDOCS, "build", "--strict", env=book_env())
     print(f"site written to {ROOT / 'site'}")
+    # The whole book as one PDF, printed by Chromium from the site's print page.
+    if shutil.which("chromium") or shutil.which("chromium-browser") or os.environ.get("NNBOOK_CHROMIUM") \
+            or os.environ.get("CI", "").lower() == "true":
+        run(python, ROOT / "tools" / "build_pdf.py", ROOT / "site", env=book_env())
+    else:
+        print("note: Chromium not found, so site/nnbook.pdf was not printed (apt-get install chromium)")
 
 
 def test(args: argparse.Namespace) -> None:
     """Run pytest on every core (pytest-xdist), then print the time each phase took."""
     python = ensure_environment()
+    ensure_node_tools()
     # -n: one worker per core; loadgroup keeps the browser tests on one worker (one browser, one report).
     chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in args.pytest_args)
     parallel = [] if chosen else ["-n", "auto", "--dist", "loadgroup"]

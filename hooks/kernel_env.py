@@ -23,14 +23,29 @@ _folder: tempfile.TemporaryDirectory | None = None
 
 
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+# Transparent figure and axes; the legend keeps a translucent white box so that
+# it stays readable over lines in either scheme (inverted, it turns dark).
+MATPLOTLIBRC = """\
+figure.facecolor: none
+axes.facecolor: none
+savefig.facecolor: none
+savefig.transparent: True
+legend.facecolor: white
+legend.framealpha: 0.85
+"""
 
 
 def on_config(config, **kwargs):
     global _folder
     os.environ["MPLBACKEND"] = INLINE_BACKEND
-    if os.name != "posix" or _folder is not None:
+    if _folder is not None:
         return config
     _folder = tempfile.TemporaryDirectory(prefix="nnbook-kernels-")
+    with open(os.path.join(_folder.name, "matplotlibrc"), "w") as handle:
+        handle.write(MATPLOTLIBRC)
+    os.environ["MATPLOTLIBRC"] = _folder.name
+    if os.name != "posix":
+        return config
     settings = {"KernelManager": {"transport": "ipc", "ip": os.path.join(_folder.name, "kernel")}}
     with open(os.path.join(_folder.name, "jupyter_nbconvert_config.json"), "w") as handle:
         json.dump(settings, handle)

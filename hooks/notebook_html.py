@@ -1,66 +1,85 @@
 """Tidy the HTML that mkdocs-jupyter writes for a chapter.
 
-- nbconvert's template loads MathJax from an empty URL (``<script src="">``)
-  and adds its own MathJax configuration; the site loads and configures its
-  own copy on every page (``hooks/math_assets.py``), so both are removed.
-- The template carries a loader for mermaid diagrams that would import them
-  from a CDN; the book has no such diagrams, and no page may name a CDN.
-- Each chapter inlines the same half-megabyte JupyterLab stylesheet. It is
-  written once to ``assets/stylesheets/notebook.css``, shrunk to the rules the
-  chapters use (``hooks/notebook_css.py``), and linked instead, so a reader's
-  browser downloads it once for the whole book.
+- **Stylesheets.** nbconvert's template inlines JupyterLab's stylesheet (about
+  570 kB, for toolbars, menus and widgets a static page never shows), a
+  Pygments palette whose colours fail WCAG contrast, and a mermaid stylesheet.
+  All ``<style>`` blocks inside the notebook are removed; the book's own
+  ``docs/stylesheets/notebook.css`` (a few kB, shared with every page) styles
+  cells, outputs and code with the theme's accessible palette.
+- **Scripts.** nbconvert's template loads MathJax from an empty URL
+  (``<script src="">``), configures MathJax, and carries a loader that would
+  import mermaid from a CDN. The book typesets its mathematics at build time
+  (``hooks/math_assets.py``) and has no diagrams, so all three are removed,
+  with the template's HTML comments.
+- **Keyboard.** The template puts ``tabindex="0"`` on every input and output
+  wrapper, so a keyboard user tabs through hundreds of boxes nobody can act on.
+  Those are removed; a box that actually scrolls sideways is made focusable by
+  ``docs/javascripts/scroll-focus.js``, where that can be measured.
+- **Fewer elements.** Empty collapser boxes are dropped and Pygments'
+  whitespace tokens become plain text: a chapter has a few hundred fewer
+  elements for a phone to lay out.
+- **Search.** Cell outputs, the hidden plain-text copy of each cell's code
+  (the copy button's source) and the button's "Copied!" notice are marked
+  ``data-search-exclude`` for the search plugin: the index holds prose,
+  headings and each cell's code once.
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+from bs4 import BeautifulSoup, Comment
+from mkdocs.plugins import event_priority
 
-from mkdocs.utils import get_relative_url
-
-from notebook_css import shrink
-
-NOTEBOOK_CSS = "assets/stylesheets/notebook.css"
-_EMPTY_SCRIPT = re.compile(r'<script src="">\s*</script>\s*')
-_MATHJAX_CONFIG = re.compile(r'<script type="text/x-mathjax-config">.*?</script>\s*', re.S)
-_MERMAID_LOADER = re.compile(r'<script type="module">(?:(?!</script>).)*?mermaid.*?</script>\s*', re.S)
-_STYLE = re.compile(r'<style type="text/css">(.*?)</style>', re.S)
-_BIG = 100_000  # only the JupyterLab stylesheet is this large
+_SEARCH_EXCLUDE = (".jp-Cell-outputWrapper", ".clipboard-copy-txt", ".zeroclipboard-container")
 
 
-_stylesheet: str | None = None
-_pages: list[str] = []
+def exclude_from_search(element) -> None:
+    """Mark ``element`` so that the search plugin skips it and everything inside it.
 
-
-def on_pre_build(config, **kwargs):
-    global _stylesheet
-    _stylesheet = None
-    _pages.clear()
-
-
-def on_post_page(output: str, page, config, **kwargs) -> str:
-    if "jupyter-wrapper" not in output:
-        return output
-    output = _EMPTY_SCRIPT.sub("", output)
-    output = _MATHJAX_CONFIG.sub("", output)
-    output = _MERMAID_LOADER.sub("", output)
-
-    def link_shared_css(match: re.Match) -> str:
-        global _stylesheet
-        if len(match.group(1)) < _BIG:
-            return match.group(0)
-        _stylesheet = match.group(1)
-        href = get_relative_url(NOTEBOOK_CSS, page.url or ".")
-        return f'<link rel="stylesheet" href="{href}">'
-
-    output = _STYLE.sub(link_shared_css, output)
-    _pages.append(output)
-    return output
-
-
-def on_post_build(config, **kwargs):
-    if _stylesheet is None:
+    The plugin's parser tracks skipped elements by tag name alone: a marked
+    ``div`` stops being skipped at the first ``</div>`` inside it. So the mark
+    goes on the outermost elements whose tag does not occur again inside them.
+    """
+    if element.find(element.name) is None:
+        element["data-search-exclude"] = ""
         return
-    target = Path(config.site_dir) / NOTEBOOK_CSS
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(shrink(_stylesheet, _pages), encoding="utf-8")
+    for child in element.find_all(True, recursive=False):
+        exclude_from_search(child)
+
+
+def _is_mathjax_or_mermaid(script) -> bool:
+    if script.get("src") == "":
+        return True
+    kind = script.get("type", "")
+    text = script.string or ""
+    return kind == "text/x-mathjax-config" or (kind == "module" and "mermaid" in text)
+
+
+def tidy(html: str) -> str:
+    """The notebook HTML ``html`` without its stylesheets, MathJax and mermaid scripts and needless tab stops."""
+    soup = BeautifulSoup(html, "html.parser")
+    for style in soup.find_all("style"):
+        style.decompose()
+    for script in soup.find_all("script"):
+        if _is_mathjax_or_mermaid(script):
+            script.decompose()
+    for element in soup.select(".jupyter-wrapper [tabindex]"):
+        if element.name not in ("a", "button", "input", "select", "textarea", "summary", "clipboard-copy"):
+            del element["tabindex"]
+    for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
+        comment.extract()  # nbconvert's notes about MathJax and mermaid, and pytest-codeblocks markers
+    for collapser in soup.select(".jp-Collapser"):
+        collapser.decompose()
+    for space in soup.select(".highlight-ipynb span.w"):
+        space.unwrap()
+    for selector in _SEARCH_EXCLUDE:
+        for element in soup.select(selector):
+            exclude_from_search(element)
+    return str(soup)
+
+
+# Before the plugins (mkdocs-print-site-plugin keeps a copy of each page's content).
+@event_priority(50)
+def on_page_content(html: str, page, config, files, **kwargs) -> str:
+    if "jupyter-wrapper" not in html:
+        return html
+    return tidy(html)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import gzip as gz
+import http.server
+import io
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import yaml
@@ -98,3 +103,83 @@ class _Dumper(yaml.SafeDumper):
 
 
 _Dumper.add_representer(_PythonName, lambda dumper, value: dumper.represent_scalar(f"tag:yaml.org,2002:python/name:{value}", ""))
+
+
+# --- Shared by the browser tests and the audit scripts in tools/ -------------------------------------------------
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-dev-shm-usage"]
+INSTALL_CHROMIUM = ("install Debian's chromium (`apt-get install chromium`); on GitHub's Ubuntu runners "
+                    "`python -m playwright install --with-deps chromium`")
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+COMPRESSED_TYPES = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt")
+INSTALL_AXE = "install axe-core from the npm registry with `npm ci` in the repository root (python3 make.py test does)"
+# The rule sets the book promises to meet: WCAG 2.0 and 2.1, levels A and AA.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Cells far from the screen skip layout (content-visibility: auto, for speed on phones); axe
+# must see every cell laid out, so they are shown in full before it runs.
+AXE_SHOW_ALL = ".jp-CodeCell { content-visibility: visible !important; }"
+AXE_RUN = """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
+  .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))})))"""
+
+
+def find_chromium() -> str | None:
+    """Chromium's executable: ``$NNBOOK_CHROMIUM``, else Debian's ``chromium``, else Playwright's own download."""
+    found = os.environ.get("NNBOOK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    try:  # python -m playwright install chromium puts a browser in Playwright's cache
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            path = p.chromium.executable_path
+        return path if Path(path).exists() else None
+    except Exception:
+        return None
+
+
+def page_paths() -> list[str]:
+    """The URL path of every page built from docs/."""
+    paths = []
+    for md in sorted((ROOT / "docs").rglob("*.md")):
+        rel = md.relative_to(ROOT / "docs").with_suffix("")
+        if rel.name == "index":
+            paths.append("/" if rel.parent == Path(".") else f"/{rel.parent.as_posix()}/")
+        else:
+            paths.append(f"/{rel.as_posix()}/")
+    return sorted(set(paths))
+
+
+def serve(directory: Path, *, gzip: bool = False):
+    """Serve ``directory`` on a free localhost port in a thread; returns (server, base URL).
+
+    With ``gzip`` the server compresses text responses the way GitHub Pages does
+    (``Content-Encoding: gzip`` for HTML, CSS, JS, JSON, SVG), so transfer sizes
+    and load times are those a reader meets.
+    """
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def send_head(self):
+            path = self.translate_path(self.path)
+            if os.path.isdir(path) and self.path.split("?")[0].endswith("/"):
+                path = os.path.join(path, "index.html")
+            wants_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
+            if not (gzip and wants_gzip and os.path.isfile(path) and path.endswith(COMPRESSED_TYPES)):
+                return super().send_head()
+            body = gz.compress(Path(path).read_bytes(), compresslevel=6, mtime=0)
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(path))
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Vary", "Accept-Encoding")
+            self.end_headers()
+            return io.BytesIO(body)
+
+    handler = functools.partial(Handler, directory=str(directory))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
