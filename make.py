@@ -55,8 +55,10 @@ def constraints_file() -> Path:
     if sys.version_info[:2] >= LOCKED_FROM:
         return CONSTRAINTS
     torch_pin = next(line for line in CONSTRAINTS.read_text().splitlines() if line.startswith("torch=="))
-    print(f"note: Python {sys.version_info.major}.{sys.version_info.minor} is older than the lock's "
-          f"{LOCKED_FROM[0]}.{LOCKED_FROM[1]}; pinning only {torch_pin}, so some outputs may differ slightly.")
+    print(
+        f"note: Python {sys.version_info.major}.{sys.version_info.minor} is older than the lock's "
+        f"{LOCKED_FROM[0]}.{LOCKED_FROM[1]}; pinning only {torch_pin}, so some outputs may differ slightly."
+    )
     loose = VENV / "constraints-loose.txt"
     loose.write_text(torch_pin + "\n")
     return loose
@@ -76,8 +78,18 @@ def ensure_environment() -> Path:
         print(f"creating a virtual environment in {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
     constraints = constraints_file()
-    run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "-c", constraints, "-e", ".[book,test]")
+    run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "-c",
+        constraints,
+        "-e",
+        ".[book,test]",
+    )
     STAMP.write_text(wanted)
     return python
 
@@ -91,8 +103,11 @@ def ensure_node_tools() -> None:
         return
     npm = shutil.which("npm")
     if npm is None:
-        print("note: npm not found; the accessibility tests need axe-core from the npm registry "
-              "(install Node.js and npm, then run `npm ci`)", flush=True)
+        print(
+            "note: npm not found; the accessibility tests need axe-core from the npm registry "
+            "(install Node.js and npm, then run `npm ci`)",
+            flush=True,
+        )
         return
     run(npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund")
     stamp.write_text(wanted)
@@ -112,8 +127,15 @@ def serve(args: argparse.Namespace) -> None:
     site_url = re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.M)
     path = urlparse(site_url.group(1)).path if site_url else "/"
     print(f"building the book, then serving it at http://{address}{path}  (Ctrl+C stops)", flush=True)
-    run(python, MKDOCS, "serve", "--dev-addr", address, "--no-livereload" if args.no_reload else "--livereload",
-        env=book_env())
+    run(
+        python,
+        MKDOCS,
+        "serve",
+        "--dev-addr",
+        address,
+        "--no-livereload" if args.no_reload else "--livereload",
+        env=book_env(),
+    )
 
 
 def build(args: argparse.Namespace) -> None:
@@ -121,8 +143,12 @@ def build(args: argparse.Namespace) -> None:
     run(python, MKDOCS, "build", "--strict", env=book_env())
     print(f"site written to {ROOT / 'site'}")
     # The whole book as one PDF, printed by Chromium from the site's print page.
-    if shutil.which("chromium") or shutil.which("chromium-browser") or os.environ.get("NNBOOK_CHROMIUM") \
-            or os.environ.get("CI", "").lower() == "true":
+    if (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or os.environ.get("NNBOOK_CHROMIUM")
+        or os.environ.get("CI", "").lower() == "true"
+    ):
         run(python, ROOT / "tools" / "build_pdf.py", ROOT / "site", env=book_env())
     else:
         print("note: Chromium not found, so site/nnbook.pdf was not printed (apt-get install chromium)")
@@ -139,11 +165,16 @@ def test(args: argparse.Namespace) -> None:
     TEST_REPORT.unlink(missing_ok=True)
     started = time.perf_counter()
     print("+", python, "-m pytest", *parallel, *args.pytest_args, flush=True)
-    completed = subprocess.run([str(python), "-m", "pytest", *parallel, f"--junitxml={TEST_REPORT}", *args.pytest_args],
-                               cwd=ROOT, env=book_env())
+    completed = subprocess.run(
+        [str(python), "-m", "pytest", *parallel, f"--junitxml={TEST_REPORT}", *args.pytest_args],
+        cwd=ROOT,
+        env=book_env(),
+    )
     wall = time.perf_counter() - started
     if TEST_REPORT.is_file():
-        subprocess.run([str(python), str(ROOT / "tools" / "test_phases.py"), str(TEST_REPORT), f"--wall={wall:.1f}"], cwd=ROOT)
+        subprocess.run(
+            [str(python), str(ROOT / "tools" / "test_phases.py"), str(TEST_REPORT), f"--wall={wall:.1f}"], cwd=ROOT
+        )
     sys.exit(completed.returncode)
 
 
@@ -153,8 +184,9 @@ def listings(args: argparse.Namespace) -> None:
 
 def lock(args: argparse.Namespace) -> None:
     python = ensure_environment()
-    frozen = subprocess.run([str(python), "-m", "pip", "freeze", "--exclude-editable"], capture_output=True,
-                            text=True, check=True).stdout.splitlines()
+    frozen = subprocess.run(
+        [str(python), "-m", "pip", "freeze", "--exclude-editable"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     # The local "+cpu" tag would stop pip from choosing the right build on other machines.
     pins = [line.split("+")[0] if line.startswith("torch==") else line for line in frozen]
     header = CONSTRAINTS.read_text().splitlines()[:2]

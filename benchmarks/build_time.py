@@ -41,10 +41,16 @@ def copy_tree(target: Path, commit: str | None = None) -> None:
         archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=ROOT, capture_output=True, check=True)
         subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
         return
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, check=True,
-    ).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         source = ROOT / name
         if source.is_file():
@@ -53,7 +59,10 @@ def copy_tree(target: Path, commit: str | None = None) -> None:
 
 
 def build(tree: Path) -> tuple[float, float]:
-    """Build the copy as ``python3 make.py build`` does; returns (wall seconds, CPU seconds of the build and its kernels)."""
+    """Build the copy as ``python3 make.py build`` does.
+
+    Returns (wall seconds, CPU seconds of the build and its kernels).
+    """
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONHASHSEED="0")
     # The kernels must import the copy's package, not the editable install's.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree / "src"), env.get("PYTHONPATH")]))
@@ -61,8 +70,14 @@ def build(tree: Path) -> tuple[float, float]:
     command = [str(launcher)] if launcher.is_file() else ["-m", "mkdocs"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, *command, "build", "--strict", "-q"], cwd=tree, env=env,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, *command, "build", "--strict", "-q"],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -85,16 +100,21 @@ def chapter_times(tree: Path) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chapter", default="02-tensors", help="stem of the chapter to touch (default: %(default)s)")
-    parser.add_argument("--commit", help="measure this commit's tree instead of the working tree (e.g. to compare "
-                        "before and after a change)")
+    parser.add_argument(
+        "--commit",
+        help="measure this commit's tree instead of the working tree (e.g. to compare before and after a change)",
+    )
     args = parser.parse_args()
     rows: list[tuple[str, tuple[float, float]]] = []
     with tempfile.TemporaryDirectory(prefix="nnbook-bench-") as tmp:
         tree = Path(tmp)
         copy_tree(tree, args.commit)
         chapter = next((tree / "docs").rglob(f"{args.chapter}.md"))
-        print(f"building a copy of {args.commit or 'the working tree'} in {tree}; load average {os.getloadavg()[0]:.1f} "
-              f"on {os.cpu_count()} CPUs", flush=True)
+        print(
+            f"building a copy of {args.commit or 'the working tree'} in {tree}; load average {os.getloadavg()[0]:.1f} "
+            f"on {os.cpu_count()} CPUs",
+            flush=True,
+        )
 
         rows.append(("cold (no cache)", build(tree)))
         cold_chapters = chapter_times(tree)
@@ -110,8 +130,10 @@ def main() -> int:
     print(f"\n{'build':<{width}}  wall s   CPU s")
     for name, (seconds, cpu) in rows:
         print(f"{name:<{width}}  {seconds:6.1f}  {cpu:6.1f}")
-    print("(CPU s: user + system time of the build and its kernels; on a shared machine the wall time\n"
-          " also counts waiting for the cores, the CPU time does not)")
+    print(
+        "(CPU s: user + system time of the build and its kernels; on a shared machine the wall time\n"
+        " also counts waiting for the cores, the CPU time does not)"
+    )
     if cold_chapters:
         width = max(len(name) for name in cold_chapters)
         print(f"\n{'chapter (cold build)':<{width}}  execution seconds")

@@ -48,12 +48,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a small grid (under a minute)")
     parser.add_argument("--epochs", type=int, default=50, help="epochs per timed run (default 50)")
-    parser.add_argument("--repeat", type=int, default=7, help="timed runs per measurement; the fastest counts (default 7)")
+    parser.add_argument(
+        "--repeat", type=int, default=7, help="timed runs per measurement; the fastest counts (default 7)"
+    )
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads while timing (default 1: steadiest)")
     parser.add_argument("--device", default="cpu", help="device to time on (default cpu)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the JSON and the plot")
-    parser.add_argument("--allocator", choices=["default", "steady"], default="default",
-                        help="steady: keep freed memory in the process (glibc only; see above)")
+    parser.add_argument(
+        "--allocator",
+        choices=["default", "steady"],
+        default="default",
+        help="steady: keep freed memory in the process (glibc only; see above)",
+    )
     args = parser.parse_args()
     if args.allocator == "steady" and STEADY_MALLOC.keys() - os.environ.keys():
         os.execve(sys.executable, [sys.executable, __file__, *sys.argv[1:]], {**os.environ, **STEADY_MALLOC})
@@ -62,16 +68,20 @@ def main() -> int:
     hidden_grid = [32, 128] if args.quick else [32, 128, 512]
     sizes = [(n, 32) for n in n_grid] + [(1_000, h) for h in hidden_grid if h != 32]
 
-    print(f"python {platform.python_version()}, torch {torch.__version__}, nnbook {nnbook.__version__}, "
-          f"device {args.device}, {args.threads} thread(s), {args.epochs} epochs x {args.repeat} runs (fastest counts), "
-          f"{args.allocator} allocator")
+    print(
+        f"python {platform.python_version()}, torch {torch.__version__}, nnbook {nnbook.__version__}, "
+        f"device {args.device}, {args.threads} thread(s), {args.epochs} epochs x {args.repeat} runs (fastest counts), "
+        f"{args.allocator} allocator"
+    )
     timings = time_levels(sizes, epochs=args.epochs, repeat=args.repeat, device=args.device, threads=args.threads)
 
     print(f"\n{'level':9s} {'n':>7s} {'hidden':>6s} {'trainer µs/epoch':>17s} {'by hand µs/epoch':>17s} {'ratio':>6s}")
     for t in timings:
         flag = "" if t.ratio <= 1.05 else "  (above 1.05)"
-        print(f"{t.level:9s} {t.n:7d} {t.d_hidden:6d} {t.trainer_seconds_per_epoch * 1e6:17.1f} "
-              f"{t.hand_seconds_per_epoch * 1e6:17.1f} {t.ratio:6.3f}{flag}")
+        print(
+            f"{t.level:9s} {t.n:7d} {t.d_hidden:6d} {t.trainer_seconds_per_epoch * 1e6:17.1f} "
+            f"{t.hand_seconds_per_epoch * 1e6:17.1f} {t.ratio:6.3f}{flag}"
+        )
     worst = max(timings, key=lambda t: t.ratio)
     print(f"\nlargest ratio: {worst.ratio:.3f} ({worst.level}, n={worst.n}, hidden={worst.d_hidden})")
 

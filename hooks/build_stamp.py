@@ -18,8 +18,9 @@ from urllib.parse import urlencode
 
 def commit(root: Path) -> str:
     try:
-        done = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True, text=True,
-                              timeout=10)
+        done = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else "unknown"
@@ -33,10 +34,10 @@ def build_date() -> str:
 
 def report_url(repo_url: str, page_url: str, stamp: str) -> str:
     """A link that opens a new issue on ``repo_url`` about ``page_url``, with the build ``stamp``."""
-    body = (f"Page: {page_url}\nBuild: {stamp}\n\n"
-            "What is wrong (quote the sentence, output or figure if you can):\n\n")
-    query = urlencode({"title": f"Problem on {page_url.rstrip('/').rsplit('/', 1)[-1] or 'the home page'}",
-                       "body": body})
+    body = f"Page: {page_url}\nBuild: {stamp}\n\nWhat is wrong (quote the sentence, output or figure if you can):\n\n"
+    query = urlencode(
+        {"title": f"Problem on {page_url.rstrip('/').rsplit('/', 1)[-1] or 'the home page'}", "body": body}
+    )
     return f"{repo_url.rstrip('/')}/issues/new?{query}"
 
 
@@ -47,6 +48,7 @@ def on_config(config, **kwargs):
 
 
 def on_page_context(context, page, config, nav, **kwargs):
-    context["report_url"] = report_url(config.repo_url, page.canonical_url or page.abs_url or page.url,
-                                       config.extra["build_stamp"])
+    context["report_url"] = report_url(
+        config.repo_url, page.canonical_url or page.abs_url or page.url, config.extra["build_stamp"]
+    )
     return context

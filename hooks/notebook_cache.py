@@ -136,8 +136,14 @@ async def _execute(notebook, name: str, cwd: Path, kernel_name: str, sockets: st
         # Local Unix sockets instead of TCP ports, as hooks/kernel_env.py sets for the plugin.
         config.KernelManager.transport = "ipc"
         config.KernelManager.ip = sockets
-    client = NotebookClient(notebook, kernel_name=kernel_name, allow_errors=False, timeout=None,
-                            resources={"metadata": {"path": str(cwd)}}, config=config)
+    client = NotebookClient(
+        notebook,
+        kernel_name=kernel_name,
+        allow_errors=False,
+        timeout=None,
+        resources={"metadata": {"path": str(cwd)}},
+        config=config,
+    )
     start = time.perf_counter()
     try:
         await client.async_execute(env=kernel_environment())
@@ -220,8 +226,12 @@ def _last_duration(source: Path, root: Path) -> float:
     earlier = sorted((root / CACHE).glob(f"{source.stem}-*.ipynb"), key=lambda p: p.stat().st_mtime)
     if not earlier:
         return float("inf")  # unknown: start it early
-    return json.loads(earlier[-1].read_text(encoding="utf-8")).get("metadata", {}).get(
-        "nnbook", {}).get("execution_seconds", 0.0)
+    return (
+        json.loads(earlier[-1].read_text(encoding="utf-8"))
+        .get("metadata", {})
+        .get("nnbook", {})
+        .get("execution_seconds", 0.0)
+    )
 
 
 def _write(notebook, path: Path) -> None:
@@ -405,8 +415,10 @@ def on_pre_build(config, **kwargs):
 
         log = logging.getLogger("mkdocs.hooks.notebook_cache")
         times = ", ".join(f"{s.stem} {n.metadata['nnbook']['execution_seconds']:.1f} s" for s, n in done.items())
-        log.info(f"executed {len(done)} notebook(s) with {jobs()} kernel(s) in {time.perf_counter() - started:.1f} s: "
-                 f"{times}")
+        log.info(
+            f"executed {len(done)} notebook(s) with {jobs()} kernel(s) in {time.perf_counter() - started:.1f} s: "
+            f"{times}"
+        )
     if _use_cache:
         prune(_root)
 

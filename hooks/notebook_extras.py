@@ -30,8 +30,9 @@ from pathlib import Path
 
 import jupytext
 import nbformat
-import package_wheel
 from mkdocs.utils import get_relative_url
+
+import package_wheel
 
 ARCHIVE = "downloads/nnbook-notebooks.zip"
 NO_ALT = 'alt="No description has been provided for this image"'
@@ -78,11 +79,7 @@ def _executed(source: Path) -> nbformat.NotebookNode:
 
     notebook = jupytext.read(source)
     with tempfile.TemporaryDirectory(prefix="nnbook-download-") as folder:
-        sockets = (
-            {"transport": "ipc", "ip": os.path.join(folder, "kernel")}
-            if os.name == "posix"
-            else {}
-        )
+        sockets = {"transport": "ipc", "ip": os.path.join(folder, "kernel")} if os.name == "posix" else {}
         kernel = KernelManager(kernel_name="python3", **sockets)
         try:
             nbclient.NotebookClient(
@@ -118,11 +115,7 @@ def notebook_bytes(notebook: nbformat.NotebookNode, install_cell: str) -> bytes:
 
 def build_date() -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = (
-        dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
-        if epoch
-        else dt.datetime.now(dt.timezone.utc)
-    )
+    moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
     return moment.date().isoformat()
 
 
@@ -130,8 +123,12 @@ def environment_stamp() -> str:
     # What the kernels reported (hooks/notebook_cache.py): the build itself need not import torch.
     from notebook_cache import execution_environment
 
-    env = execution_environment() or {"python": platform.python_version(), "torch": metadata.version("torch"),
-                                      "nnbook": metadata.version("nnbook"), "device": "unknown"}
+    env = execution_environment() or {
+        "python": platform.python_version(),
+        "torch": metadata.version("torch"),
+        "nnbook": metadata.version("nnbook"),
+        "device": "unknown",
+    }
     return (
         f"Outputs on this page were computed with Python {env['python']}, torch {env['torch']} "
         f"and nnbook {env['nnbook']}, on the device {env['device']}; page built {build_date()}."
@@ -144,9 +141,7 @@ def add_alt_text(output: str) -> str:
         code = _CODE_TEXT.search(piece)
         found = _ALT_COMMENT.search(html.unescape(code.group(1))) if code else None
         if NO_ALT in piece and found:
-            text = " ".join(
-                line.lstrip("# ").strip() for line in found.group(1).splitlines()
-            )
+            text = " ".join(line.lstrip("# ").strip() for line in found.group(1).splitlines())
             pieces[i] = piece.replace(NO_ALT, f'alt="{html.escape(text, quote=True)}"')
     return "".join(pieces)
 
@@ -156,11 +151,7 @@ def on_pre_build(config, **kwargs):
     _notebooks.clear()
     _stamp = html.escape(environment_stamp())  # the same for every page of one build
     root = Path(config.config_file_path).parent
-    version = (
-        package_wheel.project_version(root)
-        if (root / "pyproject.toml").exists()
-        else "0"
-    )
+    version = package_wheel.project_version(root) if (root / "pyproject.toml").exists() else "0"
     _install_cell = install_cell_source(config.site_url or "", version)
 
 
@@ -188,9 +179,7 @@ def on_post_build(config, **kwargs):
         for url, data in sorted(_notebooks.items()):
             (site / url).parent.mkdir(parents=True, exist_ok=True)
             (site / url).write_bytes(data)
-            info = zipfile.ZipInfo(
-                f"nnbook/{Path(url).name}", date_time=(2026, 1, 1, 0, 0, 0)
-            )
+            info = zipfile.ZipInfo(f"nnbook/{Path(url).name}", date_time=(2026, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data)
     (site / ARCHIVE).parent.mkdir(parents=True, exist_ok=True)

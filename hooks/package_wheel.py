@@ -72,18 +72,10 @@ def source_epoch() -> str:
 def _source_key(root: Path) -> str:
     digest = hashlib.sha256()
     files = [root / name for name in _INPUTS if (root / name).exists()]
-    files += [
-        p
-        for p in (root / "src" / "nnbook").rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts
-    ]
+    files += [p for p in (root / "src" / "nnbook").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     for path in sorted(files):
-        digest.update(
-            path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes()
-        )
-    digest.update(
-        f"epoch={source_epoch()} setuptools={metadata.version('setuptools')}".encode()
-    )
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    digest.update(f"epoch={source_epoch()} setuptools={metadata.version('setuptools')}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -112,9 +104,7 @@ def build_wheel(root: Path, out_dir: Path) -> Path:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(
-            f"building the nnbook wheel failed:\n{done.stdout}\n{done.stderr}"
-        )
+        raise RuntimeError(f"building the nnbook wheel failed:\n{done.stdout}\n{done.stderr}")
     (wheel,) = out_dir.glob("*.whl")
     return wheel
 

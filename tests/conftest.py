@@ -25,6 +25,7 @@ def site(tmp_path_factory):
     folder the workers share, and the others wait for that build and reuse it.
     """
     from filelock import FileLock
+
     from site_helpers import ROOT as root
     from site_helpers import build, warnings_in
 

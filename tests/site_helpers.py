@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def notebook_pages() -> list[Path]:
     """Every page under docs/ that is also a notebook: it starts with jupytext front matter."""
-    return [p for p in sorted((ROOT / "docs").rglob("*.md")) if p.read_text(encoding="utf-8").startswith("---\njupyter:")]
+    return [
+        p for p in sorted((ROOT / "docs").rglob("*.md")) if p.read_text(encoding="utf-8").startswith("---\njupyter:")
+    ]
 
 
 def mkdocs_env(extra_pythonpath: Path | None = None, **extra: str) -> dict[str, str]:
@@ -31,11 +33,22 @@ def mkdocs_env(extra_pythonpath: Path | None = None, **extra: str) -> dict[str, 
     return env
 
 
-def build(config_file: Path, site_dir: Path, extra_pythonpath: Path | None = None, **extra_env: str) -> subprocess.CompletedProcess:
+def build(
+    config_file: Path, site_dir: Path, extra_pythonpath: Path | None = None, **extra_env: str
+) -> subprocess.CompletedProcess:
     """Run ``mkdocs build --strict``; returns the finished process with its output."""
     return subprocess.run(
         # tools/run_mkdocs.py: mkdocs' own command line, without an import-time cost it never uses.
-        [sys.executable, str(ROOT / "tools" / "run_mkdocs.py"), "build", "--strict", "-f", str(config_file), "-d", str(site_dir)],
+        [
+            sys.executable,
+            str(ROOT / "tools" / "run_mkdocs.py"),
+            "build",
+            "--strict",
+            "-f",
+            str(config_file),
+            "-d",
+            str(site_dir),
+        ],
         cwd=config_file.parent,
         env=mkdocs_env(extra_pythonpath, **extra_env),
         capture_output=True,
@@ -60,7 +73,11 @@ def small_project(tmp: Path, chapters: dict[str, str]) -> Path:
     config = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=_Loader)
     config["nav"] = [{"Home": "index.md"}] + [{name: f"chapters/{name}"} for name in chapters]
     config.pop("exclude_docs", None)
-    config["plugins"] = [p for p in config["plugins"] if not (isinstance(p, str) and p == "mkdocstrings") and not (isinstance(p, dict) and "mkdocstrings" in p)]
+    config["plugins"] = [
+        p
+        for p in config["plugins"]
+        if not (isinstance(p, str) and p == "mkdocstrings") and not (isinstance(p, dict) and "mkdocstrings" in p)
+    ]
     config_file = tmp / "mkdocs.yml"
     config_file.write_text(yaml.dump(config, Dumper=_Dumper, sort_keys=False))
     return config_file
@@ -102,15 +119,25 @@ class _Dumper(yaml.SafeDumper):
     pass
 
 
-_Dumper.add_representer(_PythonName, lambda dumper, value: dumper.represent_scalar(f"tag:yaml.org,2002:python/name:{value}", ""))
+_Dumper.add_representer(
+    _PythonName, lambda dumper, value: dumper.represent_scalar(f"tag:yaml.org,2002:python/name:{value}", "")
+)
 
 
 # --- Shared by the browser tests and the audit scripts in tools/ -------------------------------------------------
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-dev-shm-usage"]
-INSTALL_CHROMIUM = ("install Debian's chromium (`apt-get install chromium`); on GitHub's Ubuntu runners "
-                    "`python -m playwright install --with-deps chromium`")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+INSTALL_CHROMIUM = (
+    "install Debian's chromium (`apt-get install chromium`); on GitHub's Ubuntu runners "
+    "`python -m playwright install --with-deps chromium`"
+)
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 COMPRESSED_TYPES = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt")
 INSTALL_AXE = "install axe-core from the npm registry with `npm ci` in the repository root (python3 make.py test does)"

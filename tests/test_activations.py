@@ -14,7 +14,9 @@ REFERENCE = {
     "relu": torch.relu,
     "gelu": lambda z: F.gelu(z, approximate="none"),
 }
-EDGES = torch.tensor([-1000.0, -100.0, -30.0, -5.0, -1e-8, 0.0, 1e-8, 1.5, 5.0, 30.0, 100.0, 1000.0], dtype=torch.float64)
+EDGES = torch.tensor(
+    [-1000.0, -100.0, -30.0, -5.0, -1e-8, 0.0, 1e-8, 1.5, 5.0, 30.0, 100.0, 1000.0], dtype=torch.float64
+)
 
 
 @pytest.mark.parametrize("name", list(REFERENCE))
@@ -51,7 +53,12 @@ def test_values_quoted_in_chapter_one():
 @pytest.mark.parametrize("name", list(REFERENCE))
 def test_rejects_non_tensors_and_integer_tensors(name):
     fn = nnbook.ACTIVATIONS[name]
-    with pytest.raises(TypeError, match=re.escape("z must be a torch.Tensor, got list [1.0, 2.0]; convert it with torch.as_tensor(z)")):
+    with pytest.raises(
+        TypeError, match=re.escape("z must be a torch.Tensor, got list [1.0, 2.0]; convert it with torch.as_tensor(z)")
+    ):
         fn([1.0, 2.0])
-    with pytest.raises(TypeError, match=re.escape("z must be a floating-point tensor, got dtype torch.int64; convert it with z.float()")):
+    with pytest.raises(
+        TypeError,
+        match=re.escape("z must be a floating-point tensor, got dtype torch.int64; convert it with z.float()"),
+    ):
         fn(torch.tensor([1, 2]))

@@ -47,9 +47,7 @@ def test_a_wrongly_cased_loss_name_gets_a_suggestion():
 # --- shapes that would broadcast --------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "fn", [loss_value, nnbook.sse, nnbook.mse], ids=["loss_value", "sse", "mse"]
-)
+@pytest.mark.parametrize("fn", [loss_value, nnbook.sse, nnbook.mse], ids=["loss_value", "sse", "mse"])
 def test_a_column_against_a_vector_is_an_error_not_a_broadcast(fn):
     """(6, 1) - (6,) broadcasts to (6, 6): the loss came out three times too large."""
     y_pred, y = torch.randn(6, 1), torch.randn(6)
@@ -71,7 +69,9 @@ def test_a_run_that_diverges_on_its_last_update_raises(level, data):
     """One epoch with a huge rate: the loss recorded before the update is finite, the weights after it are not."""
     x, y = data
     kwargs = {"optimizer": "sgd"} if level == "optim" else {}
-    with pytest.raises(nnbook.TrainingDivergedError, match=r"parameters or predictions became NaN or infinite in the update of epoch 1"):
+    with pytest.raises(
+        nnbook.TrainingDivergedError, match=r"parameters or predictions became NaN or infinite in the update of epoch 1"
+    ):
         nnbook.TRAINERS[level](x, y, epochs=1, lr=1e30, log_every=0, **kwargs)
 
 
@@ -93,7 +93,9 @@ def test_a_diverging_float32_run_is_told_to_lower_the_learning_rate(data):
 SEED_CALLS = {
     "init_params": lambda seed: init_params(3, 4, 1, seed=seed),
     "simulate_regression": lambda seed: nnbook.simulate_regression(n=5, seed=seed),
-    "train_scratch": lambda seed: nnbook.train_scratch(*nnbook.simulate_regression(n=5), epochs=1, log_every=0, seed=seed),
+    "train_scratch": lambda seed: nnbook.train_scratch(
+        *nnbook.simulate_regression(n=5), epochs=1, log_every=0, seed=seed
+    ),
     "train_optim": lambda seed: nnbook.train_optim(*nnbook.simulate_regression(n=5), epochs=1, log_every=0, seed=seed),
     "seeded_module": lambda seed: seeded_module(lambda: torch.nn.Linear(2, 1), seed),
 }
@@ -102,8 +104,15 @@ SEED_CALLS = {
 @pytest.mark.parametrize("call", SEED_CALLS.values(), ids=SEED_CALLS.keys())
 @pytest.mark.parametrize(
     ("bad", "error"),
-    [(1.5, TypeError), (True, TypeError), ("5", TypeError), (5.0, TypeError), (-1, ValueError),
-     (2**63, ValueError), (2**64, ValueError)],
+    [
+        (1.5, TypeError),
+        (True, TypeError),
+        ("5", TypeError),
+        (5.0, TypeError),
+        (-1, ValueError),
+        (2**63, ValueError),
+        (2**64, ValueError),
+    ],
 )
 def test_seeds_are_non_negative_integers_below_2_to_the_63(call, bad, error):
     """1.5 and True once became 1, "5" became 5, 2**32 and 2**63 repeated seed 0, 2**64 overflowed in C."""
@@ -151,7 +160,9 @@ def test_forward_predict_backward_name_the_bad_argument():
         forward("abc", params)
     with pytest.raises(TypeError, match=r"^params must be a dict"):
         predict(x, [1, 2])
-    with pytest.raises(ValueError, match=r"^params must have exactly the keys 'w1', 'b1', 'w2', 'b2', got \['b1', 'w1', 'w2'\]"):
+    with pytest.raises(
+        ValueError, match=r"^params must have exactly the keys 'w1', 'b1', 'w2', 'b2', got \['b1', 'w1', 'w2'\]"
+    ):
         predict(x, {k: v for k, v in params.items() if k != "b2"})
     with pytest.raises(ValueError, match=r'^params\["b1"\] must have shape \(4,\) \(d_hidden,\)'):
         predict(x, {**params, "b1": torch.zeros(1, 4)})
@@ -188,7 +199,9 @@ def test_errors_name_only_arguments_the_caller_passed():
 
 def test_float64_x_with_a_float32_model_gets_a_clear_error(data):
     x64 = data.x.double()
-    with pytest.raises(TypeError, match=r"^x must have the dtype of the model's weights, torch.float32, got torch.float64"):
+    with pytest.raises(
+        TypeError, match=r"^x must have the dtype of the model's weights, torch.float32, got torch.float64"
+    ):
         nnbook.TwoLayerNet(3, 4, 1)(x64)
     result = nnbook.train_optim(*data, epochs=2, log_every=0)
     with pytest.raises(TypeError, match=r"^x must have the dtype the network was trained in, torch.float32"):

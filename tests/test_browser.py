@@ -24,8 +24,20 @@ from urllib.parse import urlparse
 
 import pytest
 from bs4 import BeautifulSoup
-from site_helpers import (AXE_JS, AXE_RUN, AXE_SHOW_ALL, AXE_TAGS, CHROMIUM_ARGS, INSTALL_AXE, INSTALL_CHROMIUM, ROOT, find_chromium,
-                          page_paths, serve)
+
+from site_helpers import (
+    AXE_JS,
+    AXE_RUN,
+    AXE_SHOW_ALL,
+    AXE_TAGS,
+    CHROMIUM_ARGS,
+    INSTALL_AXE,
+    INSTALL_CHROMIUM,
+    ROOT,
+    find_chromium,
+    page_paths,
+    serve,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +56,9 @@ def missing(reason: str):
 INSPECT = r"""() => {
   const content = document.querySelector('.md-content') || document.body;
   const images = [...content.querySelectorAll('img')].map(i => ({
-    src: i.getAttribute('src').slice(0, 60), loaded: i.complete && i.naturalWidth > 0, alt: i.getAttribute('alt') || ''}));
+    src: i.getAttribute('src').slice(0, 60),
+    loaded: i.complete && i.naturalWidth > 0,
+    alt: i.getAttribute('alt') || ''}));
   const walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT);
   const rawMath = [];
   while (walker.nextNode()) {
@@ -84,7 +98,8 @@ WRAPPED_OUTPUT_LINES = r"""() => {
 # Tab stops on things nobody can act on: focusable elements that are neither
 # controls nor boxes that scroll (a keyboard user needs those to scroll them).
 IDLE_TAB_STOPS = r"""() => {
-  const interactive = 'a[href], button, input, select, textarea, summary, label, clipboard-copy, [role=button], [contenteditable]';
+  const interactive = 'a[href], button, input, select, textarea, summary, label, clipboard-copy, '
+    + '[role=button], [contenteditable]';
   return [...document.querySelectorAll('[tabindex]')]
     .filter(el => el.tabIndex >= 0 && !el.matches(interactive) && el.getClientRects().length)
     .filter(el => !(el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1))
@@ -162,11 +177,17 @@ def problems(report: PageReport, origin: str, *, narrow: bool = False) -> list[s
         return found
     found += [f"console error: {e}" for e in report.console_errors]
     found += [f"failed request: {f}" for f in report.failures]
-    found += [f"request to another host: {u}" for u in report.requests
-              if urlparse(u).scheme in ("http", "https") and urlparse(u).netloc != origin]
+    found += [
+        f"request to another host: {u}"
+        for u in report.requests
+        if urlparse(u).scheme in ("http", "https") and urlparse(u).netloc != origin
+    ]
     found += [f"image did not load: {i['src']}" for i in report.images if not i["loaded"]]
-    found += [f"image without alt text: {i['src']}" for i in report.images
-              if not i["alt"].strip() or i["alt"] == NBCONVERT_DEFAULT_ALT]
+    found += [
+        f"image without alt text: {i['src']}"
+        for i in report.images
+        if not i["alt"].strip() or i["alt"] == NBCONVERT_DEFAULT_ALT
+    ]
     found += [f"math left raw: {m!r}" for m in report.raw_math]
     found += [f"tab stop on a non-interactive element: {t}" for t in report.idle_tab_stops]
     found += [f"axe {v['id']} ({v['impact']}): {v['help']}: {n['target']}" for v in report.axe for n in v["nodes"][:5]]
@@ -174,7 +195,7 @@ def problems(report: PageReport, origin: str, *, narrow: bool = False) -> list[s
         found.append(f"page transfers {report.transferred:,} bytes with what it loads, over {MAX_TRANSFER_BYTES:,}")
     if report.headings[:1] != [1]:
         found.append(f"the first heading is not an h1: {report.headings[:3]}")
-    for before, after in zip(report.headings, report.headings[1:]):
+    for before, after in zip(report.headings, report.headings[1:], strict=True):
         if after > before + 1:
             found.append(f"heading level jumps from h{before} to h{after}")
             break
@@ -245,7 +266,9 @@ def test_the_checks_catch_a_broken_page(browser, axe_js, tmp_path):
         f"<img src='data:image/gif;base64,R0lGODlhAQABAAAAACw=' alt='{NBCONVERT_DEFAULT_ALT}'>"
         "<p style='color:#aaa'>pale text</p><div tabindex='0'>a box nobody acts on</div>"
         "<div class='jp-OutputArea-output'><pre style='white-space:pre-wrap;word-break:break-all'>"
-        + "272.0 µs per epoch " * 30 + "</pre></div>"
+        + "272.0 µs per epoch "
+        * 30
+        + "</pre></div>"
         "<div style='width:2000px'>wide</div><script>undefinedFunction()</script></div></body></html>"
     )
     httpd, url = serve(tmp_path, gzip=True)
@@ -255,10 +278,20 @@ def test_the_checks_catch_a_broken_page(browser, axe_js, tmp_path):
     finally:
         httpd.shutdown()
     found = "\n".join(problems(report, urlparse(url).netloc) + problems(narrow, urlparse(url).netloc, narrow=True))
-    for expected in ["console error", "failed request", "request to another host: https://cdn.invalid/lib.js",
-                     "image did not load: missing.png", "image without alt text", "math left raw",
-                     "heading level jumps from h1 to h3", "scrolls sideways", "output line wrapped",
-                     "tab stop on a non-interactive element: div", "axe color-contrast", "axe html-has-lang"]:
+    for expected in [
+        "console error",
+        "failed request",
+        "request to another host: https://cdn.invalid/lib.js",
+        "image did not load: missing.png",
+        "image without alt text",
+        "math left raw",
+        "heading level jumps from h1 to h3",
+        "scrolls sideways",
+        "output line wrapped",
+        "tab stop on a non-interactive element: div",
+        "axe color-contrast",
+        "axe html-has-lang",
+    ]:
         assert expected in found, f"the checks missed: {expected}\n{found}"
 
 
@@ -271,7 +304,9 @@ def _search(browser, server, query: str) -> list[str]:
     # The result list's meta line says how many documents match, once the search has run.
     page.wait_for_function(
         "q => document.querySelector('.md-search__input').value === q && "
-        "/\\d|No matching/.test(document.querySelector('.md-search-result__meta').textContent)", arg=query)
+        "/\\d|No matching/.test(document.querySelector('.md-search-result__meta').textContent)",
+        arg=query,
+    )
     links = page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.href)")
     context.close()
     return links

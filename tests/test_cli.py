@@ -29,8 +29,11 @@ def test_info_lists_versions_and_devices():
 @pytest.mark.parametrize("level", ["scratch", "autograd", "module", "optim"])
 def test_train_each_level(level):
     out, err = io.StringIO(), io.StringIO()
-    status = main(["train", "--level", level, "--epochs", "20", "--hidden", "8", "--seed", "1", "--device", "cpu"],
-                  out=out, err=err)
+    status = main(
+        ["train", "--level", level, "--epochs", "20", "--hidden", "8", "--seed", "1", "--device", "cpu"],
+        out=out,
+        err=err,
+    )
     assert status == 0, err.getvalue()
     assert f"level {level}  device cpu  epochs 20" in out.getvalue()
     assert "final loss" in out.getvalue()
@@ -40,8 +43,12 @@ def test_train_each_level(level):
 def test_output_piped_to_a_file_stays_short(tmp_path):
     log = tmp_path / "train.log"
     with log.open("w") as handle:
-        done = subprocess.run([sys.executable, "-m", "nnbook.cli", "train", "--epochs", "3000", "--device", "cpu"],
-                              stdout=handle, stderr=subprocess.STDOUT, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-m", "nnbook.cli", "train", "--epochs", "3000", "--device", "cpu"],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            timeout=300,
+        )
     assert done.returncode == 0
     lines = log.read_text().splitlines()
     assert len(lines) == 2 and lines[0].startswith("level optim") and "\r" not in log.read_text()
@@ -81,10 +88,16 @@ def test_train_draws_tqdms_bar_on_a_terminal():
         (["train", "--lr", "1e300"], "argument --lr: expected a number > 0 and <= 10, got 1e300"),
         (["train", "--lr", "nan"], "argument --lr: expected a number > 0 and <= 10, got nan"),
         (["train", "--hidden", "many"], "argument --hidden: expected a whole number from 1 to 10,000, got 'many'"),
-        (["train", "--hidden", "1000000000000"], "argument --hidden: expected a whole number from 1 to 10,000, got 1000000000000"),
+        (
+            ["train", "--hidden", "1000000000000"],
+            "argument --hidden: expected a whole number from 1 to 10,000, got 1000000000000",
+        ),
         (["train", "--hidden", "1e12"], "argument --hidden: expected a whole number from 1 to 10,000, got '1e12'"),
         (["train", "--n", "1000000", "--hidden", "10000"], "argument --hidden: --n 1000000 with --hidden 10000 makes"),
-        (["train", "--seed", "18446744073709551616"], "argument --seed: expected a whole number from 0 to 9,223,372,036,854,775,807"),
+        (
+            ["train", "--seed", "18446744073709551616"],
+            "argument --seed: expected a whole number from 0 to 9,223,372,036,854,775,807",
+        ),
         (["train", "--seed", "-1"], "argument --seed: expected a whole number from 0"),
         (["train", "--seed", "1.5"], "argument --seed: expected a whole number from 0"),
         (["train", "--device", "cuda:42"], "argument --device: device 'cuda:42' was requested"),
@@ -122,8 +135,11 @@ def test_a_bad_device_from_the_environment_is_blamed_on_the_environment(monkeypa
 def test_a_run_that_diverges_on_its_last_epoch_exits_1():
     """The loss of epoch 2 is finite; only the check after the last update sees the weights overflow."""
     out, err = io.StringIO(), io.StringIO()
-    status = main(["train", "--level", "scratch", "--lr", "10", "--epochs", "2", "--n", "10000", "--no-progress"],
-                  out=out, err=err)
+    status = main(
+        ["train", "--level", "scratch", "--lr", "10", "--epochs", "2", "--n", "10000", "--no-progress"],
+        out=out,
+        err=err,
+    )
     assert status == 1 and out.getvalue() == ""
     assert "NaN or infinite in the update of epoch 2" in err.getvalue()
 

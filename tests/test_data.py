@@ -103,7 +103,10 @@ def _numbered(n):
     return x, y
 
 
-@pytest.mark.parametrize(("n", "fractions", "sizes"), [(100, (0.6, 0.2, 0.2), (60, 20, 20)), (200, (0.5, 0.25, 0.25), (100, 50, 50)), (7, (0.6, 0.2, 0.2), (5, 1, 1))])
+@pytest.mark.parametrize(
+    ("n", "fractions", "sizes"),
+    [(100, (0.6, 0.2, 0.2), (60, 20, 20)), (200, (0.5, 0.25, 0.25), (100, 50, 50)), (7, (0.6, 0.2, 0.2), (5, 1, 1))],
+)
 def test_split_is_a_partition_of_the_rows(n, fractions, sizes):
     x, y = _numbered(n)
     x_before, y_before = x.clone(), y.clone()
@@ -125,7 +128,7 @@ def test_split_is_seeded_and_leaves_the_global_rng_alone():
     a = nnbook.data.split_data(x, y, seed=9)
     b = nnbook.data.split_data(x, y, seed=9)
     assert torch.equal(torch.get_rng_state(), before)
-    assert all(torch.equal(p.x, q.x) for p, q in zip(a, b))
+    assert all(torch.equal(p.x, q.x) for p, q in zip(a, b, strict=True))
     assert not torch.equal(a.train.x, nnbook.data.split_data(x, y, seed=10).train.x)
     expected = torch.randperm(50, generator=torch.Generator().manual_seed(9))[:30]  # the oracle: torch's own shuffle
     assert torch.equal(a.train.x[:, 0].long(), expected)

@@ -42,7 +42,9 @@ def test_override_by_argument_and_environment(monkeypatch):
 def test_missing_device_error_lists_what_exists(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
-    with pytest.raises(ValueError, match=r"device 'cuda' was requested, but this machine has 0 CUDA device\(s\); available: .*cpu"):
+    with pytest.raises(
+        ValueError, match=r"device 'cuda' was requested, but this machine has 0 CUDA device\(s\); available: .*cpu"
+    ):
         nnbook.device.resolve_device("cuda")
 
 
@@ -69,8 +71,12 @@ def test_bad_device_names(bad, error, message):
 def test_to_device_moves_nested_structures():
     Pair = namedtuple("Pair", "a b")
     model = nn.Linear(2, 1)
-    batch = {"x": torch.ones(2, 3), "parts": [torch.zeros(1), (torch.ones(1), "label", 3)], "pair": Pair(torch.ones(1), 5),
-             "model": model}
+    batch = {
+        "x": torch.ones(2, 3),
+        "parts": [torch.zeros(1), (torch.ones(1), "label", 3)],
+        "pair": Pair(torch.ones(1), 5),
+        "model": model,
+    }
     moved = nnbook.device.to_device(batch, "cpu")
     assert moved["x"].device.type == "cpu"
     assert isinstance(moved["parts"], list) and isinstance(moved["parts"][1], tuple)
@@ -112,7 +118,11 @@ def test_gpu_trainers_match_cpu():
         gpu = trainer(x, y, epochs=20, log_every=0, device="cuda")
         assert gpu.device.type == "cuda", level
         torch.testing.assert_close(
-            torch.tensor(gpu.losses), torch.tensor(cpu.losses), rtol=1e-3, atol=1e-4, msg=lambda m, level=level: f"{level}: {m}"
+            torch.tensor(gpu.losses),
+            torch.tensor(cpu.losses),
+            rtol=1e-3,
+            atol=1e-4,
+            msg=lambda m, level=level: f"{level}: {m}",
         )
         assert gpu.predict(x).device.type == "cuda", level
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jupytext
 import pytest
+
 from site_helpers import notebook_pages
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -34,7 +35,11 @@ def fences(path: Path):
         if inside is None:
             inside = m.group("ticks")
             yield i + 1, m.group("info"), lines[i - 1] if i else ""
-        elif m.group("ticks").startswith(inside[0]) and len(m.group("ticks")) >= len(inside) and not m.group("info").strip():
+        elif (
+            m.group("ticks").startswith(inside[0])
+            and len(m.group("ticks")) >= len(inside)
+            and not m.group("info").strip()
+        ):
             inside = None
 
 

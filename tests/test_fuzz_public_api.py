@@ -24,7 +24,8 @@ import math
 import os
 import pkgutil
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -34,11 +35,14 @@ from hypothesis import strategies as st
 
 import nnbook
 
-MODULES = ["nnbook"] + sorted(
-    name
-    for _, name, _ in pkgutil.walk_packages(nnbook.__path__, prefix="nnbook.")
-    if not any(part.startswith("_") for part in name.split("."))
-)
+MODULES = [
+    "nnbook",
+    *sorted(
+        name
+        for _, name, _ in pkgutil.walk_packages(nnbook.__path__, prefix="nnbook.")
+        if not any(part.startswith("_") for part in name.split("."))
+    ),
+]
 
 
 def _public_objects() -> dict[str, Any]:
@@ -68,7 +72,9 @@ def _run():
     from nnbook.trainers.common import Run
 
     x, y = _data()
-    run = Run("scratch", x, y, d_hidden=4, epochs=1, lr=1e-3, loss="sse", seed=0, log_every=0, device=None, on_epoch=None)
+    run = Run(
+        "scratch", x, y, d_hidden=4, epochs=1, lr=1e-3, loss="sse", seed=0, log_every=0, device=None, on_epoch=None
+    )
     run.record(1, torch.tensor(1.0))
     run.end_epoch(1, nnbook.backprop.init_params(3, 4, 1))
     return run
@@ -137,7 +143,7 @@ VALID: dict[str, Callable[[], Any]] = {
     "sizes": lambda: [(12, 4)],
     "levels": lambda: ["scratch"],
     "threads": lambda: None,
-    "build": lambda: (lambda: torch.nn.Linear(2, 1)),
+    "build": lambda: lambda: torch.nn.Linear(2, 1),
     "argv": lambda: ["info"],
     "out": lambda: io.StringIO(),
     "err": lambda: io.StringIO(),
@@ -146,7 +152,7 @@ VALID: dict[str, Callable[[], Any]] = {
     "x_val": lambda: _data().x[:4],
     "y_val": lambda: _data().y[:4],
     "patience": lambda: None,
-    "val_losses": lambda: [],
+    "val_losses": list,
     "best_epoch": lambda: None,
     "fractions": lambda: (0.5, 0.25, 0.25),
     "network": lambda: nnbook.backprop.init_params(3, 4, 1),
@@ -161,11 +167,17 @@ OVERRIDES: dict[str, dict[str, Callable[[], Any]]] = {
     "nnbook.trainers.common.Run.record": {"loss": lambda: torch.tensor(1.0)},
     "nnbook.data.DataSplit": {"train": _data, "val": _data, "test": _data},
     "nnbook.TrainResult": {
-        "level": lambda: "scratch", "losses": lambda: [1.0], "params": lambda: nnbook.backprop.init_params(3, 4, 1),
-        "model": lambda: None, "seconds": lambda: 0.1, "device": lambda: torch.device("cpu"),
+        "level": lambda: "scratch",
+        "losses": lambda: [1.0],
+        "params": lambda: nnbook.backprop.init_params(3, 4, 1),
+        "model": lambda: None,
+        "seconds": lambda: 0.1,
+        "device": lambda: torch.device("cpu"),
     },
     "nnbook.benchmark.LevelTiming": {
-        "n": lambda: 12, "device": lambda: "cpu", "trainer_seconds_per_epoch": lambda: 1e-3,
+        "n": lambda: 12,
+        "device": lambda: "cpu",
+        "trainer_seconds_per_epoch": lambda: 1e-3,
         "hand_seconds_per_epoch": lambda: 1e-3,
     },
 }
@@ -196,7 +208,7 @@ def _methods() -> dict[str, Callable[[], Callable]]:
         for name, member in vars(cls).items():
             if name.startswith("_") or name in NOT_API.get(cls.__name__, ()) or not inspect.isfunction(member):
                 continue
-            found[f"{dotted}.{name}"] = (lambda d=dotted, n=name: getattr(INSTANCES[d](), n))
+            found[f"{dotted}.{name}"] = lambda d=dotted, n=name: getattr(INSTANCES[d](), n)
     return found
 
 
@@ -239,8 +251,8 @@ def _call(dotted: str, replace: str | None = None, bad: Any = None) -> tuple[Any
     tensors = [a for a in [*args, *kwargs.values()] if isinstance(a, torch.Tensor)]
     before = [t.detach().clone() for t in tensors]
     outcome = target(*args, **kwargs)
-    for t, b in zip(tensors, before):  # nothing a reader passes in is changed
-        assert t.shape == b.shape and torch.equal(t.detach(), b) or (t.isnan().any() and b.isnan().any()), dotted
+    for t, b in zip(tensors, before, strict=True):  # nothing a reader passes in is changed
+        assert (t.shape == b.shape and torch.equal(t.detach(), b)) or (t.isnan().any() and b.isnan().any()), dotted
     return outcome, kwargs
 
 
@@ -295,8 +307,7 @@ DERANDOMIZE = not os.environ.get("NNBOOK_FUZZ_RANDOM")
 @pytest.mark.parametrize("dotted", FUZZED)
 def test_every_argument_has_a_working_value(dotted):
     """The call with every argument valid must work; otherwise VALID or OVERRIDES is wrong or missing."""
-    missing = [p.name for p in _parameters(dotted) if p.name not in VALID
-               and p.name not in OVERRIDES.get(dotted, {})]
+    missing = [p.name for p in _parameters(dotted) if p.name not in VALID and p.name not in OVERRIDES.get(dotted, {})]
     assert not missing, f"add a working value for {missing} of {dotted} to VALID (or OVERRIDES) in this file"
     _call(dotted)
 
@@ -305,18 +316,29 @@ def test_every_public_class_with_methods_has_an_instance():
     for dotted, cls in PUBLIC.items():
         if not inspect.isclass(cls) or issubclass(cls, BaseException):
             continue
-        own = [n for n, m in vars(cls).items() if not n.startswith("_") and inspect.isfunction(m)
-               and n not in NOT_API.get(cls.__name__, ())]
+        own = [
+            n
+            for n, m in vars(cls).items()
+            if not n.startswith("_") and inspect.isfunction(m) and n not in NOT_API.get(cls.__name__, ())
+        ]
         assert not own or dotted in INSTANCES, f"add a factory for {dotted} to INSTANCES, so that {own} are fuzzed"
 
 
 def test_the_fuzzed_targets_cover_every_public_name():
     """The discovery found the whole API: every name of nnbook.__all__ that can be called, and more."""
-    callables = {f"nnbook.{n}" for n in nnbook.__all__ if inspect.isfunction(getattr(nnbook, n))
-                 or inspect.isclass(getattr(nnbook, n))}
+    callables = {
+        f"nnbook.{n}"
+        for n in nnbook.__all__
+        if inspect.isfunction(getattr(nnbook, n)) or inspect.isclass(getattr(nnbook, n))
+    }
     assert callables <= set(TARGETS)
-    assert {"nnbook.backprop.forward", "nnbook.tensors.describe", "nnbook.device.best_device",
-            "nnbook.trainers.common.Run.record", "nnbook.TrainResult.predict"} <= set(TARGETS)
+    assert {
+        "nnbook.backprop.forward",
+        "nnbook.tensors.describe",
+        "nnbook.device.best_device",
+        "nnbook.trainers.common.Run.record",
+        "nnbook.TrainResult.predict",
+    } <= set(TARGETS)
 
 
 @pytest.mark.parametrize("dotted", FUZZED)
@@ -330,11 +352,11 @@ def test_bad_values_work_or_raise_an_error_naming_the_argument(dotted, data):
         _call(dotted, replace=name, bad=bad)
     except (TypeError, ValueError) as error:
         message = str(error)
-        assert _names(message, name), f"{dotted}({name}={bad!r}) raised {type(error).__name__}: {message}"
+        assert _names(message, name), f"{dotted}({name}={bad!r}) raised {type(error).__name__}: {message}"  # noqa: PT017
     except ACCEPTED:
         pass
     except SystemExit as exit:  # the command line turns bad values into a usage error
-        assert dotted == "nnbook.cli.main" and exit.code == 2, f"{dotted}({name}={bad!r}) exited with {exit.code}"
+        assert dotted == "nnbook.cli.main" and exit.code == 2, f"{dotted}({name}={bad!r}) exited with {exit.code}"  # noqa: PT017
     finally:
         import matplotlib.pyplot as plt
 

@@ -27,7 +27,11 @@ def test_dense_matches_nn_linear(batch):
 
 
 def test_dense_applies_its_activation_and_names_its_arguments():
-    x, w, b = torch.randn(5, 2, dtype=torch.float64), torch.randn(2, 3, dtype=torch.float64), torch.randn(3, dtype=torch.float64)
+    x, w, b = (
+        torch.randn(5, 2, dtype=torch.float64),
+        torch.randn(2, 3, dtype=torch.float64),
+        torch.randn(3, dtype=torch.float64),
+    )
     linear = nnbook.dense(x, w, b)
     torch.testing.assert_close(linear, x @ w + b)
     torch.testing.assert_close(nnbook.dense(x, w, b, activation=torch.relu), torch.relu(linear))
@@ -104,7 +108,9 @@ def test_shape_errors_name_the_argument():
         nnbook.two_layer_forward(torch.randn(3, 8), w1, b1, w2, b2)
     with pytest.raises(ValueError, match=r"b1 must have shape \(4,\), one bias per column of w1, got shape \(5,\)"):
         nnbook.two_layer_forward(torch.randn(8, 3), w1, torch.randn(5), w2, b2)
-    with pytest.raises(ValueError, match=r"w2 must have 4 rows, one per column of w1 \(shape \(3, 4\)\), got shape \(2, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"w2 must have 4 rows, one per column of w1 \(shape \(3, 4\)\), got shape \(2, 4\)"
+    ):
         nnbook.two_layer_forward(torch.randn(8, 3), w1, b1, torch.randn(2, 4), b2)
     # the output layer's checks name its own arguments, for a batch and for one input
     with pytest.raises(ValueError, match=r"^w2 must have 4 rows, one per column of w1 \(shape \(3, 4\)\)"):
@@ -122,7 +128,12 @@ def test_shape_errors_name_the_argument():
         (torch.randn(2, 3), torch.randn(3), ValueError, r"^x must have shape \(d_in,\), got shape \(2, 3\)"),
         (torch.randn(3), torch.ones(3, dtype=torch.int64), TypeError, r"^w must be a floating-point tensor"),
         (torch.randn(3), torch.randn(3, 1), ValueError, r"^w must have shape \(d_in,\), got shape \(3, 1\)"),
-        (torch.randn(3), torch.randn(3, dtype=torch.float64), TypeError, r"^w must have the dtype of x, torch\.float32"),
+        (
+            torch.randn(3),
+            torch.randn(3, dtype=torch.float64),
+            TypeError,
+            r"^w must have the dtype of x, torch\.float32",
+        ),
     ]:
         with pytest.raises(error, match=message):
             nnbook.neuron(x, w, 0.0)
@@ -143,7 +154,9 @@ def test_two_layer_net_structure_and_errors():
             nnbook.TwoLayerNet(*args)
     with pytest.raises(TypeError, match=r"^x must be a floating-point tensor, got dtype torch\.int64"):
         model(torch.ones(8, 3, dtype=torch.int64))
-    with pytest.raises(TypeError, match=r"^x must have the dtype of the model's weights, torch\.float32, got torch\.float64"):
+    with pytest.raises(
+        TypeError, match=r"^x must have the dtype of the model's weights, torch\.float32, got torch\.float64"
+    ):
         model(torch.randn(8, 3, dtype=torch.float64))
     with pytest.raises(ValueError, match=r"x must have shape \(n, 3\) or \(3,\), got \(8, 4\)"):
         model(torch.randn(8, 4))

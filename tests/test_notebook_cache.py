@@ -30,8 +30,11 @@ def test_the_key_follows_the_chapter_the_package_and_the_hooks_and_comes_back_on
     assert first == notebook_cache.cache_path(chapter, project)
     assert first.parent == project / ".cache" / "nnbook-notebooks" and first.name.startswith("ch-")
     seen = {first}
-    for edited, text in ((chapter, "# A chapter, edited\n"), (project / "src" / "nnbook" / "core.py", "ANSWER = 43\n"),
-                         (project / "hooks" / "a_hook.py", "# sets up the kernels differently\n")):
+    for edited, text in (
+        (chapter, "# A chapter, edited\n"),
+        (project / "src" / "nnbook" / "core.py", "ANSWER = 43\n"),
+        (project / "hooks" / "a_hook.py", "# sets up the kernels differently\n"),
+    ):
         before = edited.read_text()
         edited.write_text(text)
         changed = notebook_cache.cache_path(chapter, project)

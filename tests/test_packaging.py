@@ -18,18 +18,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "hooks"))
-import package_wheel
+import package_wheel  # noqa: E402  (a hook, imported from its folder)
 
 VERSION = package_wheel.project_version(ROOT)
-SITE_URL = re.search(
-    r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE
-).group(1)
+SITE_URL = re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE).group(1)
 PACKAGE_FILES = sorted(
     p.relative_to(ROOT / "src").as_posix()
     for p in (ROOT / "src" / "nnbook").rglob("*")
-    if p.is_file()
-    and (p.suffix == ".py" or p.name == "py.typed")
-    and "__pycache__" not in p.parts
+    if p.is_file() and (p.suffix == ".py" or p.name == "py.typed") and "__pycache__" not in p.parts
 )
 
 
@@ -63,9 +59,7 @@ def test_both_build_and_pass_twine_check(dist):
 def test_wheel_holds_the_package_its_licence_and_py_typed_only(dist):
     with zipfile.ZipFile(dist / package_wheel.wheel_name(VERSION)) as wheel:
         names = wheel.namelist()
-        meta = Parser().parsestr(
-            wheel.read(f"nnbook-{VERSION}.dist-info/METADATA").decode()
-        )
+        meta = Parser().parsestr(wheel.read(f"nnbook-{VERSION}.dist-info/METADATA").decode())
         licence = wheel.read(f"nnbook-{VERSION}.dist-info/licenses/LICENSE")
     info = f"nnbook-{VERSION}.dist-info/"
     assert sorted(n for n in names if not n.startswith(info)) == PACKAGE_FILES
@@ -95,14 +89,9 @@ def test_sdist_holds_the_package_and_its_build_files_not_the_book(dist):
         "pyproject.toml",
         "setup.cfg",
     ]
-    assert (
-        sorted(n.removeprefix("src/") for n in names if n.startswith("src/nnbook/"))
-        == PACKAGE_FILES
-    )
+    assert sorted(n.removeprefix("src/") for n in names if n.startswith("src/nnbook/")) == PACKAGE_FILES
     assert all(
-        n.startswith("src/nnbook.egg-info/")
-        for n in names
-        if n.startswith("src/") and not n.startswith("src/nnbook/")
+        n.startswith("src/nnbook.egg-info/") for n in names if n.startswith("src/") and not n.startswith("src/nnbook/")
     )
 
 

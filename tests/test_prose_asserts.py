@@ -16,6 +16,7 @@ from pathlib import Path
 
 import jupytext
 import pytest
+
 from site_helpers import notebook_pages
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -41,20 +42,14 @@ def count_asserts(code_cells: list[str]) -> int:
     total = 0
     for source in code_cells:
         # Notebook magics and shell escapes are not Python; none of the pages uses them today.
-        python = "\n".join(
-            "" if re.match(r"\s*[%!]", line) else line for line in source.splitlines()
-        )
-        total += sum(
-            isinstance(node, ast.Assert) for node in ast.walk(ast.parse(python))
-        )
+        python = "\n".join("" if re.match(r"\s*[%!]", line) else line for line in source.splitlines())
+        total += sum(isinstance(node, ast.Assert) for node in ast.walk(ast.parse(python)))
     return total
 
 
 def page_asserts(text: str) -> int:
     notebook = jupytext.reads(text, fmt="md")
-    return count_asserts(
-        [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-    )
+    return count_asserts([cell.source for cell in notebook.cells if cell.cell_type == "code"])
 
 
 def shortfall(name: str, text: str) -> str | None:
@@ -74,16 +69,12 @@ PAGES = [p for p in notebook_pages() if p.parent.name in {"chapters", "appendix"
 
 def test_every_recorded_page_exists():
     names = {p.relative_to(DOCS).as_posix() for p in PAGES}
-    assert set(RECORDED) <= names, (
-        f"recorded pages that no longer exist: {set(RECORDED) - names}"
-    )
+    assert set(RECORDED) <= names, f"recorded pages that no longer exist: {set(RECORDED) - names}"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_page_keeps_its_asserts(page):
-    problem = shortfall(
-        page.relative_to(DOCS).as_posix(), page.read_text(encoding="utf-8")
-    )
+    problem = shortfall(page.relative_to(DOCS).as_posix(), page.read_text(encoding="utf-8"))
     assert problem is None, problem
 
 
@@ -93,9 +84,7 @@ def test_removing_one_assert_is_detected():
     text = (DOCS / name).read_text(encoding="utf-8")
     assert shortfall(name, text) is None
     lines = text.splitlines(keepends=True)
-    first = next(
-        i for i, line in enumerate(lines) if line.lstrip().startswith("assert ")
-    )
+    first = next(i for i, line in enumerate(lines) if line.lstrip().startswith("assert "))
     indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
     lines[first] = f"{indent}pass  # assert removed\n"
     weakened = "".join(lines)

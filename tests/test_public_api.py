@@ -13,9 +13,7 @@ import pytest
 
 import nnbook
 
-MODULES = sorted(
-    name for _, name, _ in pkgutil.walk_packages(nnbook.__path__, prefix="nnbook.") if ".__" not in name
-)
+MODULES = sorted(name for _, name, _ in pkgutil.walk_packages(nnbook.__path__, prefix="nnbook.") if ".__" not in name)
 PUBLIC_MODULES = ["nnbook"] + [name for name in MODULES if not any(part.startswith("_") for part in name.split("."))]
 
 

@@ -39,13 +39,12 @@ from urllib.request import urlopen
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+
 from site_helpers import ROOT, notebook_pages
 
 pytestmark = pytest.mark.slow
 
-SITE_URL = re.search(
-    r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE
-).group(1)
+SITE_URL = re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE).group(1)
 # What the reader's Jupyter needs to run a notebook, besides the kernel: pip, for %pip.
 KERNEL = ("ipykernel", "pip")
 BOOK_ONLY = {"nnbook", "numpy", "matplotlib"}
@@ -83,9 +82,7 @@ def reader_environment(tmp: Path) -> Path:
     """A new virtual environment with torch and a kernel on its path; returns its python."""
     base = tmp / "torch-and-kernel"
     linked = requirement_closure(("torch", *KERNEL))
-    assert not linked & BOOK_ONLY, (
-        f"torch or the kernel would bring {linked & BOOK_ONLY} along"
-    )
+    assert not linked & BOOK_ONLY, f"torch or the kernel would bring {linked & BOOK_ONLY} along"
     link_distributions(linked, base)
     env_dir = tmp / "reader-venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
@@ -125,9 +122,7 @@ def home_page_command(site: Path) -> str:
     """The install command on the built home page, as a reader would copy it."""
     blocks = [
         html.unescape(re.sub(r"<[^>]+>", "", b))
-        for b in re.findall(
-            r"<code>(.*?)</code>", (site / "index.html").read_text(), re.DOTALL
-        )
+        for b in re.findall(r"<code>(.*?)</code>", (site / "index.html").read_text(), re.DOTALL)
     ]
     commands = [
         line.removeprefix("$ ").strip()
@@ -139,18 +134,14 @@ def home_page_command(site: Path) -> str:
     return commands[0]
 
 
-def test_every_downloaded_notebook_runs_for_a_reader(
-    site, served, tmp_path, monkeypatch
-):
+def test_every_downloaded_notebook_runs_for_a_reader(site, served, tmp_path, monkeypatch):
     import nbclient
     import nbformat
     from jupyter_client.manager import KernelManager
 
     started = time.perf_counter()
     # The archive, fetched from the served site, holds the same notebooks as each page's link.
-    archive = zipfile.ZipFile(
-        io.BytesIO(urlopen(served + "downloads/nnbook-notebooks.zip").read())
-    )
+    archive = zipfile.ZipFile(io.BytesIO(urlopen(served + "downloads/nnbook-notebooks.zip").read()))
     notebooks, pages = {}, {}
     for source in notebook_pages():
         page = f"{source.parent.name}/{source.stem}/"
@@ -192,9 +183,10 @@ def test_every_downloaded_notebook_runs_for_a_reader(
         "-c",
         "import importlib.util as u; print(u.find_spec('nnbook'), u.find_spec('numpy'))",
     ]
-    assert subprocess.run(
-        probe, capture_output=True, text=True, cwd=work, check=False
-    ).stdout.split() == ["None", "None"]
+    assert subprocess.run(probe, capture_output=True, text=True, cwd=work, check=False).stdout.split() == [
+        "None",
+        "None",
+    ]
 
     def run(name: str) -> None:
         kernel = KernelManager(transport="ipc", ip=str(tmp_path / f"kernel-{name}"))
@@ -222,9 +214,7 @@ def test_every_downloaded_notebook_runs_for_a_reader(
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(run, others))
     for name in others:
-        assert printed(name) == "", (
-            f"{name}'s install cell ran although nnbook was installed"
-        )
+        assert printed(name) == "", f"{name}'s install cell ran although nnbook was installed"
 
     # The reader's executions reproduce the build's, cell by cell (cells that measure time
     # excepted): the seeds and the pinned versions make the book reproducible, so this one
@@ -248,9 +238,5 @@ def test_every_downloaded_notebook_runs_for_a_reader(
         check=True,
         cwd=work,
     ).stdout
-    assert where.count(str(tmp_path / "reader-venv")) == 2 and str(ROOT) not in where, (
-        where
-    )
-    print(
-        f"reader test: {len(notebooks)} notebooks in {time.perf_counter() - started:.1f} s"
-    )
+    assert where.count(str(tmp_path / "reader-venv")) == 2 and str(ROOT) not in where, where
+    print(f"reader test: {len(notebooks)} notebooks in {time.perf_counter() - started:.1f} s")

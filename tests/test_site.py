@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from site_helpers import ROOT, build, chapter, notebook_pages, small_project
 
 pytestmark = pytest.mark.slow
@@ -42,7 +43,7 @@ def test_every_code_cell_has_its_output(site, source):
     wrappers = re.findall(r'<div class="jp-Cell jp-CodeCell([^"]*)">', html)
     assert len(wrappers) == len(cells)
     with_output = ["jp-mod-noOutputs" not in classes for classes in wrappers]
-    for code, has_output in zip(cells, with_output):
+    for code, has_output in zip(cells, with_output, strict=True):
         if shows_something(code):
             assert has_output, f"{source.name}: no output for cell starting {code.splitlines()[0]!r}"
     assert "Traceback" not in html
@@ -67,7 +68,7 @@ def test_no_page_loads_from_another_host(site):
         html = page.read_text(encoding="utf-8")
         for tag in re.findall(r"<(?:script|img|link|iframe|source)\b[^>]*>", html):
             for url in re.findall(r'(?:src|href)="([^"]+)"', tag):
-                if re.match(r"(https?:)?//", url) and not tag.startswith("<link rel=\"canonical\""):
+                if re.match(r"(https?:)?//", url) and not tag.startswith('<link rel="canonical"'):
                     offenders.append(f"{page.relative_to(site)}: {url}")
     assert offenders == []
 
@@ -81,7 +82,9 @@ def test_math_is_typeset_at_build_time(site):
 
 
 def test_a_failing_cell_fails_the_build(tmp_path):
-    config = small_project(tmp_path, {"broken.md": chapter("x = 1\nraise RuntimeError('this cell is broken on purpose')")})
+    config = small_project(
+        tmp_path, {"broken.md": chapter("x = 1\nraise RuntimeError('this cell is broken on purpose')")}
+    )
     done = build(config, tmp_path / "site")
     assert done.returncode != 0
     assert "this cell is broken on purpose" in done.stdout + done.stderr
@@ -89,7 +92,9 @@ def test_a_failing_cell_fails_the_build(tmp_path):
 
 def test_changing_the_package_changes_the_page(tmp_path):
     """The notebook cache must not serve output computed from an older src/nnbook."""
-    config = small_project(tmp_path, {"probe.md": chapter("import nnbook\nprint('answer', nnbook.relu.__doc__.split()[0])")})
+    config = small_project(
+        tmp_path, {"probe.md": chapter("import nnbook\nprint('answer', nnbook.relu.__doc__.split()[0])")}
+    )
     src = tmp_path / "src"
     page = tmp_path / "site" / "chapters" / "probe" / "index.html"
 
@@ -195,7 +200,9 @@ def test_the_reproducibility_check_notices_a_changed_output(site):
     executed = build_execution(source)
     changed = copy.deepcopy(executed)
     code_cells = [c for c in changed.cells if c.cell_type == "code"]
-    index, first = next((i, c) for i, c in enumerate(code_cells) if c.outputs and not check_reproducible.TIMING.search(c.source))
+    index, first = next(
+        (i, c) for i, c in enumerate(code_cells) if c.outputs and not check_reproducible.TIMING.search(c.source)
+    )
     output = first.outputs[-1]
     if output.output_type == "stream":
         output.text += "changed"
@@ -204,7 +211,8 @@ def test_the_reproducibility_check_notices_a_changed_output(site):
     assert check_reproducible.compare_notebooks("02", executed, copy.deepcopy(executed)) == []
     code = first.source.strip().splitlines()[0]
     assert check_reproducible.compare_notebooks("02", executed, changed) == [
-        f"02: code cell {index + 1} ({code[:60]!r}) differs"]
+        f"02: code cell {index + 1} ({code[:60]!r}) differs"
+    ]
     # A printed text that arrives in two pieces is the same output.
     split = copy.deepcopy(executed)
     stream = next(o for c in split.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "stream")

@@ -117,9 +117,13 @@ def test_bad_input_is_named():
         nnbook.tensors.describe([1, 2])
     with pytest.raises(TypeError, match=r"b must be a torch\.Tensor"):
         nnbook.tensors.shares_storage(torch.zeros(1), "b")
-    with pytest.raises(TypeError, match=r"shape 2 must be a shape \(a tuple of integers >= 0\) or a tensor, got tuple \(3, -1\)"):
+    with pytest.raises(
+        TypeError, match=r"shape 2 must be a shape \(a tuple of integers >= 0\) or a tensor, got tuple \(3, -1\)"
+    ):
         nnbook.tensors.broadcast_shape((3,), (3, -1))
-    with pytest.raises(ValueError, match=r"shapes \(3, 5\) and \(2,\) do not broadcast: in the last dimension the sizes are 5 and 2"):
+    with pytest.raises(
+        ValueError, match=r"shapes \(3, 5\) and \(2,\) do not broadcast: in the last dimension the sizes are 5 and 2"
+    ):
         nnbook.tensors.broadcast_shape((3, 5), (2,))
     with pytest.raises(ValueError, match="in dimension 2 from the right the sizes are 3 and 4"):
         nnbook.tensors.broadcast_shape((3, 1), (4, 1))

@@ -8,8 +8,22 @@ import torch
 import nnbook
 
 LEVELS = list(nnbook.TRAINERS)
-SHARED = ["x", "y", "d_hidden", "epochs", "lr", "loss", "seed", "log_every", "device", "on_epoch",
-          "batch_size", "x_val", "y_val", "patience"]
+SHARED = [
+    "x",
+    "y",
+    "d_hidden",
+    "epochs",
+    "lr",
+    "loss",
+    "seed",
+    "log_every",
+    "device",
+    "on_epoch",
+    "batch_size",
+    "x_val",
+    "y_val",
+    "patience",
+]
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +35,7 @@ def test_trainers_share_one_signature():
     for level, trainer in nnbook.TRAINERS.items():
         names = list(inspect.signature(trainer).parameters)
         assert names[: len(SHARED)] == SHARED, level
-        assert names[len(SHARED):] == (["optimizer"] if level == "optim" else []), level
+        assert names[len(SHARED) :] == (["optimizer"] if level == "optim" else []), level
 
 
 @pytest.mark.parametrize("level", LEVELS)
@@ -87,15 +101,20 @@ def test_adam_network_close_to_least_squares_on_source_004_setting():
 def test_divergence_stops_with_a_named_epoch(level, data):
     x, y = data
     with pytest.raises(nnbook.TrainingDivergedError, match=r"at epoch \d+ with lr=1e\+06.*smaller learning rate"):
-        nnbook.TRAINERS[level](x, y, lr=1e6, epochs=200, log_every=0, optimizer="sgd") if level == "optim" else \
-            nnbook.TRAINERS[level](x, y, lr=1e6, epochs=200, log_every=0)
+        nnbook.TRAINERS[level](
+            x, y, lr=1e6, epochs=200, log_every=0, optimizer="sgd"
+        ) if level == "optim" else nnbook.TRAINERS[level](x, y, lr=1e6, epochs=200, log_every=0)
 
 
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize(
     ("change", "error", "message"),
     [
-        ({"y": torch.randn(99, 1)}, ValueError, "x and y must have the same number of rows, got x with 100 and y with 99"),
+        (
+            {"y": torch.randn(99, 1)},
+            ValueError,
+            "x and y must have the same number of rows, got x with 100 and y with 99",
+        ),
         ({"y": torch.randn(100)}, ValueError, r"y must have shape \(n, d_out\), got shape \(100,\); make it a column"),
         ({"x": torch.randn(100)}, ValueError, r"x must have shape \(n, d_in\), got shape \(100,\)"),
         ({"x": torch.full((100, 3), float("nan"))}, ValueError, "x must hold only finite numbers, found 300 NaN"),
@@ -173,8 +192,10 @@ def test_level_defaults_live_in_one_place():
 
 
 def _same_run(a, b):
-    return a.losses == b.losses and a.val_losses == b.val_losses and all(
-        torch.equal(a.params[name], b.params[name]) for name in a.params
+    return (
+        a.losses == b.losses
+        and a.val_losses == b.val_losses
+        and all(torch.equal(a.params[name], b.params[name]) for name in a.params)
     )
 
 
@@ -196,8 +217,9 @@ def _hand_minibatch_sgd(x, y, batch_size, epochs, lr, seed):
     torch.manual_seed(seed)
     model = nnbook.build_mlp(x.shape[1], 32, y.shape[1]).double()
     opt = torch.optim.SGD(model.parameters(), lr=lr)
-    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
-                        generator=torch.Generator().manual_seed(seed))
+    loader = DataLoader(
+        TensorDataset(x, y), batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed)
+    )
     losses = []
     for _ in range(epochs):
         total = 0.0
@@ -217,8 +239,17 @@ def test_mini_batches_follow_a_seeded_data_loader(level, batch_size, data):
     """Every level, with the mean loss and plain steps, is minibatch SGD over DataLoader's shuffle."""
     x, y = (t.double() for t in data)
     losses, params = _hand_minibatch_sgd(x, y, batch_size, epochs=5, lr=0.05, seed=3)
-    result = nnbook.TRAINERS[level](x, y, epochs=5, lr=0.05, loss="mse", seed=3, log_every=0, batch_size=batch_size,
-                                    **({"optimizer": "sgd"} if level == "optim" else {}))
+    result = nnbook.TRAINERS[level](
+        x,
+        y,
+        epochs=5,
+        lr=0.05,
+        loss="mse",
+        seed=3,
+        log_every=0,
+        batch_size=batch_size,
+        **({"optimizer": "sgd"} if level == "optim" else {}),
+    )
     if level in ("scratch", "autograd"):  # their starting weights come from init_params, not nn.Linear
         start = nnbook.backprop.init_params(3, 32, 1, seed=3, dtype=torch.float64)
         model = nnbook.build_mlp(3, 32, 1).double()
@@ -237,8 +268,9 @@ def _hand_from(model, x, y, batch_size, epochs, lr, seed):
     from torch.utils.data import DataLoader, TensorDataset
 
     opt = torch.optim.SGD(model.parameters(), lr=lr)
-    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
-                        generator=torch.Generator().manual_seed(seed))
+    loader = DataLoader(
+        TensorDataset(x, y), batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed)
+    )
     losses = []
     for _ in range(epochs):
         total = 0.0
@@ -257,8 +289,16 @@ def test_epoch_loss_adds_up_the_batches(data, loss):
     """With a learning rate too small to move the weights, the batches of one epoch add up to the full data."""
     x, y = (t.double() for t in data)
     seen = []
-    result = nnbook.train_scratch(x, y, epochs=1, lr=1e-14, loss=loss, batch_size=30, log_every=0,
-                                  on_epoch=lambda epoch, value: seen.append(value))
+    result = nnbook.train_scratch(
+        x,
+        y,
+        epochs=1,
+        lr=1e-14,
+        loss=loss,
+        batch_size=30,
+        log_every=0,
+        on_epoch=lambda epoch, value: seen.append(value),
+    )
     start = nnbook.backprop.init_params(3, 32, 1, seed=0, dtype=torch.float64)
     whole = nnbook.backprop.loss_value(nnbook.backprop.predict(x, start), y, loss).item()
     assert seen == result.losses and result.losses[0] == pytest.approx(whole, rel=1e-9)
@@ -322,7 +362,7 @@ def test_training_data_and_inputs_are_left_alone(data):
     torch.manual_seed(0)
     rng = torch.get_rng_state()
     nnbook.train_optim(x, y, epochs=3, batch_size=16, x_val=x_val, y_val=y_val, patience=2, log_every=0)
-    assert all(torch.equal(a, b) for a, b in zip(before, (x, y, x_val, y_val)))
+    assert all(torch.equal(a, b) for a, b in zip(before, (x, y, x_val, y_val), strict=True))
     assert torch.equal(torch.get_rng_state(), rng)  # the shuffle has its own generator
 
 
@@ -334,8 +374,12 @@ def test_validation_loss_is_logged(data, capsys):
 
 
 _V = {
-    "rows": torch.zeros(5, 3), "targets": torch.zeros(5, 1), "flat": torch.zeros(5), "narrow": torch.zeros(5, 2),
-    "rows64": torch.zeros(5, 3, dtype=torch.float64), "targets64": torch.zeros(5, 1, dtype=torch.float64),
+    "rows": torch.zeros(5, 3),
+    "targets": torch.zeros(5, 1),
+    "flat": torch.zeros(5),
+    "narrow": torch.zeros(5, 2),
+    "rows64": torch.zeros(5, 3, dtype=torch.float64),
+    "targets64": torch.zeros(5, 1, dtype=torch.float64),
     "nan": torch.full((5, 3), float("nan")),
 }
 

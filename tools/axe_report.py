@@ -17,7 +17,18 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from site_helpers import AXE_JS, AXE_RUN, AXE_SHOW_ALL, AXE_TAGS, CHROMIUM_ARGS, INSTALL_AXE, ROOT, find_chromium, page_paths, serve  # noqa: E402
+from site_helpers import (
+    AXE_JS,
+    AXE_RUN,
+    AXE_SHOW_ALL,
+    AXE_TAGS,
+    CHROMIUM_ARGS,
+    INSTALL_AXE,
+    ROOT,
+    find_chromium,
+    page_paths,
+    serve,
+)
 
 
 def main() -> None:
@@ -38,8 +49,10 @@ def main() -> None:
                 context = browser.new_context(color_scheme=scheme)
                 page = context.new_page()
                 page.goto(base + path, wait_until="networkidle")
-                page.wait_for_function("() => !document.querySelector('script[src*=\"scroll-focus\"]') "
-                                       "|| document.documentElement.dataset.nnbookScrollBoxes === 'measured'")
+                page.wait_for_function(
+                    "() => !document.querySelector('script[src*=\"scroll-focus\"]') "
+                    "|| document.documentElement.dataset.nnbookScrollBoxes === 'measured'"
+                )
                 page.add_style_tag(content=AXE_SHOW_ALL)
                 page.add_script_tag(path=str(AXE_JS))
                 violations = page.evaluate(AXE_RUN, AXE_TAGS)

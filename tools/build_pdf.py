@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from site_helpers import CHROMIUM_ARGS, INSTALL_CHROMIUM, ROOT, find_chromium, serve  # noqa: E402
+from site_helpers import CHROMIUM_ARGS, INSTALL_CHROMIUM, ROOT, find_chromium, serve
 
 PDF_NAME = "nnbook.pdf"
 PRINT_PAGE = "print_page/"

@@ -27,7 +27,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TIMING = re.compile(r"Timer\(|blocked_autorange|time_call|time_levels|import_time_ratio|perf_counter|seconds_per_epoch|\.seconds\b")
+TIMING = re.compile(
+    r"Timer\(|blocked_autorange|time_call|time_levels|import_time_ratio|perf_counter|seconds_per_epoch|\.seconds\b"
+)
 # What a reader sees of an output; metadata (such as execution timestamps) is left out.
 _SHOWN = ("text/plain", "text/html", "text/markdown", "text/latex", "image/png", "image/svg+xml", "image/jpeg")
 
@@ -64,7 +66,7 @@ def compare_notebooks(name: str, a, b) -> list[str]:
     if len(cells_a) != len(cells_b):
         return [f"{name}: {len(cells_a)} code cells in one execution, {len(cells_b)} in the other"]
     differences = []
-    for index, ((code, out_a), (_, out_b)) in enumerate(zip(cells_a, cells_b)):
+    for index, ((code, out_a), (_, out_b)) in enumerate(zip(cells_a, cells_b, strict=True)):
         if out_a != out_b and not TIMING.search(code):
             first = code.strip().splitlines()[0] if code.strip() else ""
             differences.append(f"{name}: code cell {index + 1} ({first[:60]!r}) differs")
@@ -105,8 +107,10 @@ def main() -> int:
         differences += compare_notebooks(source.relative_to(ROOT).as_posix(), used[source], fresh[source])
     for line in differences:
         print(line)
-    print(f"{len(differences)} difference(s) between two executions of {len(sources)} notebooks, "
-          "outside cells that measure time")
+    print(
+        f"{len(differences)} difference(s) between two executions of {len(sources)} notebooks, "
+        "outside cells that measure time"
+    )
     return 1 if differences else 0
 
 

@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from site_helpers import ROOT, find_chromium, page_paths, serve  # noqa: E402
+from site_helpers import ROOT, find_chromium, page_paths, serve
 
 HERE = ROOT / "tools" / "lighthouse"
 CLI = HERE / "node_modules" / "lighthouse" / "cli" / "index.js"
@@ -43,9 +43,19 @@ def scores(url: str, chrome: str) -> dict[str, int]:
         out = Path(tmp) / "report.json"
         flags = "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run"
         subprocess.run(
-            ["node", str(CLI), url, f"--only-categories={','.join(CATEGORIES)}", "--output=json",
-             f"--output-path={out}", "--quiet", f"--chrome-flags={flags}"],
-            env=dict(os.environ, CHROME_PATH=chrome), check=True, timeout=300,
+            [
+                "node",
+                str(CLI),
+                url,
+                f"--only-categories={','.join(CATEGORIES)}",
+                "--output=json",
+                f"--output-path={out}",
+                "--quiet",
+                f"--chrome-flags={flags}",
+            ],
+            env=dict(os.environ, CHROME_PATH=chrome),
+            check=True,
+            timeout=300,
         )
         report = json.loads(out.read_text())
     found = {name: round(100 * report["categories"][name]["score"]) for name in CATEGORIES}
@@ -68,8 +78,11 @@ def main() -> None:
         print(f"{'page':42} {'perf':>5} {'a11y':>5} {'best':>5} {'seo':>5} {'LCP s':>6} {'KiB':>6}")
         for path in pages:
             s = scores(base + path, chrome)
-            print(f"{path:42} {s['performance']:5} {s['accessibility']:5} {s['best-practices']:5} {s['seo']:5} "
-                  f"{s['lcp_s']:6} {s['kib']:6}", flush=True)
+            print(
+                f"{path:42} {s['performance']:5} {s['accessibility']:5} {s['best-practices']:5} {s['seo']:5} "
+                f"{s['lcp_s']:6} {s['kib']:6}",
+                flush=True,
+            )
     finally:
         httpd.shutdown()
 

@@ -42,8 +42,12 @@ def source_without_docstring(dotted: str) -> str:
     node = tree.body[0]
     lines = source.splitlines()
     body = getattr(node, "body", [])
-    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
-            and isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(getattr(body[0], "value", None), ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         doc = body[0]
         del lines[doc.lineno - 1 : doc.end_lineno]
     return "\n".join(lines).rstrip() + "\n"

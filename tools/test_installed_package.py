@@ -40,11 +40,7 @@ markers =
 
 
 def package_tests() -> list[Path]:
-    return [
-        p
-        for p in sorted((ROOT / "tests").glob("test_*.py"))
-        if p.name not in NEEDS_REPOSITORY
-    ]
+    return [p for p in sorted((ROOT / "tests").glob("test_*.py")) if p.name not in NEEDS_REPOSITORY]
 
 
 def main() -> int:

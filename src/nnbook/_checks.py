@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable, Sequence
 from numbers import Integral, Real
-from typing import Callable, Sequence
 
 import torch
 
@@ -41,9 +41,7 @@ def floating(value: object, name: str) -> torch.Tensor:
     """Return ``value`` if it is a real floating-point tensor, else raise ``TypeError``."""
     t = tensor(value, name)
     if not t.is_floating_point():
-        raise TypeError(
-            f"{name} must be a floating-point tensor, got dtype {t.dtype}; convert it with {name}.float()"
-        )
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {t.dtype}; convert it with {name}.float()")
     return t
 
 
@@ -199,9 +197,13 @@ def regression_data(x: object, y: object, x_name: str = "x", y_name: str = "y") 
     if y.shape[1] == 0:
         raise ValueError(f"{y_name} must have at least one column (d_out >= 1), got shape (n, 0)")
     if x.device != y.device:
-        raise ValueError(f"{x_name} and {y_name} must be on the same device, got {x_name} on {x.device} and {y_name} on {y.device}")
+        raise ValueError(
+            f"{x_name} and {y_name} must be on the same device, got {x_name} on {x.device} and {y_name} on {y.device}"
+        )
     if x.dtype != y.dtype:
-        raise TypeError(f"{x_name} and {y_name} must have the same dtype, got {x_name} {x.dtype} and {y_name} {y.dtype}")
+        raise TypeError(
+            f"{x_name} and {y_name} must have the same dtype, got {x_name} {x.dtype} and {y_name} {y.dtype}"
+        )
     finite(x, x_name)
     finite(y, y_name)
     return x, y
@@ -213,8 +215,14 @@ def prediction_pair(y_pred: object, y: object) -> tuple[torch.Tensor, torch.Tens
     Equal shapes, not broadcastable ones: ``(6, 1)`` against ``(6,)`` would
     broadcast to ``(6, 6)`` and compare every prediction with every target.
     """
-    if (type(y_pred) is torch.Tensor and type(y) is torch.Tensor and y_pred.shape == y.shape
-            and y_pred.is_floating_point() and y.is_floating_point() and y_pred.device == y.device):
+    if (
+        type(y_pred) is torch.Tensor
+        and type(y) is torch.Tensor
+        and y_pred.shape == y.shape
+        and y_pred.is_floating_point()
+        and y.is_floating_point()
+        and y_pred.device == y.device
+    ):
         return y_pred, y  # the common case, in a few attribute reads (this runs every epoch)
     y_pred = floating(y_pred, "y_pred")
     y = floating(y, "y")

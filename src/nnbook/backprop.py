@@ -16,15 +16,26 @@ the ``n`` rows.
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple
 
 import torch
 
 from . import _checks
 from .device import resolve_device
 
-__all__ = ["LOSSES", "PARAM_NAMES", "ForwardPass", "check_inputs", "check_backward_inputs", "init_params", "forward",
-           "predict", "loss_value", "backward"]
+__all__ = [
+    "LOSSES",
+    "PARAM_NAMES",
+    "ForwardPass",
+    "check_inputs",
+    "check_backward_inputs",
+    "init_params",
+    "forward",
+    "predict",
+    "loss_value",
+    "backward",
+]
 
 LOSSES = ("sse", "mse")
 """``"sse"`` sums the squared errors, ``"mse"`` averages them."""
@@ -101,8 +112,14 @@ def _fits(x: object, params: object) -> bool:
         dtype.is_floating_point
         and w1.dtype == b1.dtype == w2.dtype == b2.dtype == dtype
         and w1.device == b1.device == w2.device == b2.device == device
-        and x.ndim == 2 and w1.ndim == 2 and w2.ndim == 2 and b1.ndim == 1 and b2.ndim == 1
-        and x.shape[1] == w1.shape[0] and w1.shape[1] == b1.shape[0] == w2.shape[0] and w2.shape[1] == b2.shape[0]
+        and x.ndim == 2
+        and w1.ndim == 2
+        and w2.ndim == 2
+        and b1.ndim == 1
+        and b2.ndim == 1
+        and x.shape[1] == w1.shape[0]
+        and w1.shape[1] == b1.shape[0] == w2.shape[0]
+        and w2.shape[1] == b2.shape[0]
     )
 
 
@@ -124,12 +141,21 @@ def check_backward_inputs(
     """
     check_inputs(x, params)
     n, d_hidden, d_out = x.shape[0], params["w1"].shape[1], params["w2"].shape[1]
-    if (type(y) is torch.Tensor and type(fwd) is ForwardPass and all(type(t) is torch.Tensor for t in fwd)
-            and y.dtype == x.dtype and y.device == x.device
-            and y.shape == (n, d_out) and fwd.y_pred.shape == (n, d_out) and fwd.h.shape == (n, d_hidden)
-            and fwd.h_relu.shape == (n, d_hidden) and fwd.h.dtype == fwd.h_relu.dtype == fwd.y_pred.dtype == x.dtype
-            and fwd.h.device == fwd.h_relu.device == fwd.y_pred.device == x.device
-            and type(loss) is str and loss in LOSSES):
+    if (
+        type(y) is torch.Tensor
+        and type(fwd) is ForwardPass
+        and all(type(t) is torch.Tensor for t in fwd)
+        and y.dtype == x.dtype
+        and y.device == x.device
+        and y.shape == (n, d_out)
+        and fwd.y_pred.shape == (n, d_out)
+        and fwd.h.shape == (n, d_hidden)
+        and fwd.h_relu.shape == (n, d_hidden)
+        and fwd.h.dtype == fwd.h_relu.dtype == fwd.y_pred.dtype == x.dtype
+        and fwd.h.device == fwd.h_relu.device == fwd.y_pred.device == x.device
+        and type(loss) is str
+        and loss in LOSSES
+    ):
         return  # the common case (this runs every epoch)
     y = _checks.same_kind(_checks.floating(y, "y"), "y", x, "x")
     _checks.shape(y, "y", (n, d_out), " (n, d_out)")

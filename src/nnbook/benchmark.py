@@ -11,8 +11,8 @@ from __future__ import annotations
 import functools
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import nn
@@ -27,6 +27,7 @@ from .trainers.common import LEVEL_DEFAULTS, seeded_module
 from .trainers.module import build_mlp
 
 __all__ = ["LevelTiming", "time_levels", "hand_written_loops", "import_time_ratio"]
+
 
 def _settings_for(level: str, n: int, d_hidden: int) -> dict:
     """The level's default loss and learning rate (`LEVEL_DEFAULTS`), with the rate scaled down for bigger problems.
@@ -63,8 +64,10 @@ def _hand_scratch(x, y, d_hidden, epochs, lr, seed):
 
 
 def _hand_autograd(x, y, d_hidden, epochs, lr, seed):
-    params = [p.requires_grad_(True) for p in init_params(x.shape[1], d_hidden, y.shape[1], seed=seed,
-                                                         dtype=x.dtype, device=x.device).values()]
+    params = [
+        p.requires_grad_(True)
+        for p in init_params(x.shape[1], d_hidden, y.shape[1], seed=seed, dtype=x.dtype, device=x.device).values()
+    ]
     w1, b1, w2, b2 = params
     losses = []
     for _ in range(epochs):
@@ -176,7 +179,10 @@ def time_levels(
     elif isinstance(levels, (list, tuple)) and levels:
         levels = [_checks.choice(lv, f"levels[{i}]", tuple(TRAINERS)) for i, lv in enumerate(levels)]
     else:
-        raise TypeError(f"levels must be a non-empty list of level names such as ['scratch', 'optim'], or None, got {_checks.show(levels)}")
+        raise TypeError(
+            "levels must be a non-empty list of level names such as ['scratch', 'optim'], or None, "
+            f"got {_checks.show(levels)}"
+        )
     epochs = _checks.positive_int(epochs, "epochs", maximum=1_000_000)
     repeat = _checks.positive_int(repeat, "repeat", maximum=1_000)
     if threads is not None:
@@ -227,7 +233,9 @@ def _time_levels(sizes, levels, epochs, repeat, dev) -> list[LevelTiming]:
             for _ in range(repeat):
                 trainer_times.append(timers[0].timeit(1).median)
                 hand_times.append(timers[1].timeit(1).median)
-            results.append(LevelTiming(level, n, d_hidden, str(dev), min(trainer_times) / epochs, min(hand_times) / epochs))
+            results.append(
+                LevelTiming(level, n, d_hidden, str(dev), min(trainer_times) / epochs, min(hand_times) / epochs)
+            )
     return results
 
 

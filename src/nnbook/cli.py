@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
-from typing import Callable, Sequence, TextIO
+from collections.abc import Callable, Sequence
+from typing import TextIO
 
 __all__ = ["main"]
 
@@ -47,7 +48,9 @@ def _learning_rate(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nnbook", description="Helpers from the book 'Neural networks from first principles'.")
+    parser = argparse.ArgumentParser(
+        prog="nnbook", description="Helpers from the book 'Neural networks from first principles'."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="{info,train}")
     commands.add_parser("info", help="versions of Python, torch and nnbook, devices found, CPU threads")
     train = commands.add_parser(
@@ -59,13 +62,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--level", choices=LEVELS, default="optim", help="which trainer (default: optim)")
     train.add_argument("--epochs", type=_int_in(1, MAX_EPOCHS), default=200, help="passes over the data (default: 200)")
-    train.add_argument("--lr", type=_learning_rate, default=None,
-                       help=f"learning rate, > 0 and <= {MAX_LR:g} (default: the level's own, as in its chapter)")
+    train.add_argument(
+        "--lr",
+        type=_learning_rate,
+        default=None,
+        help=f"learning rate, > 0 and <= {MAX_LR:g} (default: the level's own, as in its chapter)",
+    )
     train.add_argument("--hidden", type=_int_in(1, MAX_HIDDEN), default=32, help="hidden units (default: 32)")
     train.add_argument("--n", type=_int_in(1, MAX_N), default=100, help="observations to simulate (default: 100)")
-    train.add_argument("--seed", type=_int_in(0, SEED_LIMIT - 1), default=0,
-                       help="seed for the data and the starting weights, 0 to 2**63 - 1 (default: 0)")
-    train.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: the best available, or $NNBOOK_DEVICE)")
+    train.add_argument(
+        "--seed",
+        type=_int_in(0, SEED_LIMIT - 1),
+        default=0,
+        help="seed for the data and the starting weights, 0 to 2**63 - 1 (default: 0)",
+    )
+    train.add_argument(
+        "--device", default=None, help="cpu, cuda, cuda:1, mps (default: the best available, or $NNBOOK_DEVICE)"
+    )
     train.add_argument("--no-progress", action="store_true", help="do not draw the progress bar")
     train.set_defaults(subparser=train)  # so that errors found later print this command's usage
     return parser
@@ -104,13 +117,17 @@ def train(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO
     from .trainers import TRAINERS, TrainingDivergedError
 
     if args.n * args.hidden > MAX_CELLS:
-        parser.error(f"argument --hidden: --n {args.n} with --hidden {args.hidden} makes a hidden layer of "
-                     f"{args.n * args.hidden:,} numbers; at most {MAX_CELLS:,} are allowed")
+        parser.error(
+            f"argument --hidden: --n {args.n} with --hidden {args.hidden} makes a hidden layer of "
+            f"{args.n * args.hidden:,} numbers; at most {MAX_CELLS:,} are allowed"
+        )
     try:
         device = best_device(args.device)
     except (ValueError, TypeError) as error:
         # Blame the flag only when the device came from it, not from the environment variable.
-        parser.error(f"argument --device: {error}" if args.device is not None else f"{error} (unset {DEVICE_ENV_VAR} or fix it)")
+        parser.error(
+            f"argument --device: {error}" if args.device is not None else f"{error} (unset {DEVICE_ENV_VAR} or fix it)"
+        )
     x, y = simulate_regression(n=args.n, seed=args.seed)
     kwargs = {"d_hidden": args.hidden, "epochs": args.epochs, "seed": args.seed, "device": device, "log_every": 0}
     if args.lr is not None:
@@ -132,7 +149,9 @@ def train(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO
         return 1
     if bar is not None:
         bar.close()
-    print(f"level {result.level}  device {result.device}  epochs {result.epochs}  seconds {result.seconds:.3f}", file=out)
+    print(
+        f"level {result.level}  device {result.device}  epochs {result.epochs}  seconds {result.seconds:.3f}", file=out
+    )
     print(f"final loss ({result.loss}) {result.final_loss:.6g}", file=out)
     return 0
 
@@ -148,12 +167,17 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         >>> out.getvalue().splitlines()[2].startswith("nnbook")
         True
     """
-    if argv is not None and (isinstance(argv, (str, bytes)) or not isinstance(argv, Sequence)
-                             or not all(isinstance(a, str) for a in argv)):
-        raise TypeError(f"argv must be a list of strings such as ['train', '--epochs', '50'], or None, got {argv!r:.60}")
+    if argv is not None and (
+        isinstance(argv, (str, bytes)) or not isinstance(argv, Sequence) or not all(isinstance(a, str) for a in argv)
+    ):
+        raise TypeError(
+            f"argv must be a list of strings such as ['train', '--epochs', '50'], or None, got {argv!r:.60}"
+        )
     for name, stream in (("out", out), ("err", err)):
         if stream is not None and not callable(getattr(stream, "write", None)):
-            raise TypeError(f"{name} must be a text stream such as sys.stdout or io.StringIO(), or None, got {stream!r:.60}")
+            raise TypeError(
+                f"{name} must be a text stream such as sys.stdout or io.StringIO(), or None, got {stream!r:.60}"
+            )
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     parser = build_parser()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from numbers import Real
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 import torch
 
@@ -81,7 +82,9 @@ def simulate_regression(
     n = _checks.positive_int(n, "n", maximum=_MAX_ROWS)
     noise_sd = _checks.positive_float(noise_sd, "noise_sd")
     if isinstance(coefs, (str, bytes)) or not isinstance(coefs, Sequence) or not 1 <= len(coefs) <= 10_000:
-        raise TypeError(f"coefs must be a sequence of 1 to 10000 numbers, one per input feature, got {_checks.show(coefs)}")
+        raise TypeError(
+            f"coefs must be a sequence of 1 to 10000 numbers, one per input feature, got {_checks.show(coefs)}"
+        )
     coefs = [_checks.number(c, f"coefs[{i}]") for i, c in enumerate(coefs)]
     seed = _checks.seed(seed)
     dtype = _checks.float_dtype(dtype)

@@ -67,7 +67,9 @@ def resolve_device(device: str | torch.device) -> torch.device:
 def _resolve(device: object, name: str) -> torch.device:
     """`resolve_device`, with errors that call the value ``name`` (an argument or an environment variable)."""
     if not isinstance(device, (str, torch.device)):
-        raise TypeError(f"{name} must be a string such as 'cpu' or 'cuda:0', or a torch.device, got {_checks.show(device)}")
+        raise TypeError(
+            f"{name} must be a string such as 'cpu' or 'cuda:0', or a torch.device, got {_checks.show(device)}"
+        )
     names = ", ".join(str(d) for d in available_devices())
     try:
         dev = torch.device(device)
@@ -77,10 +79,14 @@ def _resolve(device: object, name: str) -> torch.device:
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
         index = 0 if dev.index is None else dev.index
         if index >= count:
-            raise ValueError(f"{name} {str(device)!r} was requested, but this machine has {count} CUDA device(s); available: {names}")
+            raise ValueError(
+                f"{name} {str(device)!r} was requested, but this machine has {count} CUDA device(s); available: {names}"
+            )
         return torch.device("cuda", index)
     if dev.type == "mps" and not _mps_available():
-        raise ValueError(f"{name} {str(device)!r} was requested, but Apple's MPS is not available here; available: {names}")
+        raise ValueError(
+            f"{name} {str(device)!r} was requested, but Apple's MPS is not available here; available: {names}"
+        )
     if dev.type not in ("cpu", "cuda", "mps"):
         raise ValueError(f"{name} {str(device)!r} is not supported by nnbook; available: {names}")
     return dev

@@ -17,7 +17,7 @@ layout.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -59,7 +59,9 @@ def _input(x: object) -> torch.Tensor:
     return x
 
 
-def neuron(x: torch.Tensor, w: torch.Tensor, b: float | torch.Tensor, activation: Activation | None = None) -> torch.Tensor:
+def neuron(
+    x: torch.Tensor, w: torch.Tensor, b: float | torch.Tensor, activation: Activation | None = None
+) -> torch.Tensor:
     r"""One artificial neuron: the pre-activation $z = w \cdot x + b$, then ``activation(z)``.
 
     Args:

@@ -3,7 +3,7 @@ so ``import nnbook`` stays as fast as ``import torch``."""
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 

@@ -11,8 +11,8 @@ Every trainer also takes ``batch_size`` (mini-batches, chapter 8), and ``x_val``
 ``y_val`` and ``patience`` (validation losses and early stopping, chapter 9).
 """
 
-from .common import LEVEL_DEFAULTS, EpochCallback, TrainResult, TrainingDivergedError
 from .autograd import train_autograd
+from .common import LEVEL_DEFAULTS, EpochCallback, TrainingDivergedError, TrainResult
 from .module import build_mlp, train_module
 from .optim import train_optim
 from .scratch import train_scratch

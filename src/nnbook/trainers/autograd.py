@@ -41,9 +41,23 @@ def train_autograd(
         >>> result.losses[-1] < result.losses[0]
         True
     """
-    run = Run("autograd", x, y, d_hidden=d_hidden, epochs=epochs, lr=lr, loss=loss, seed=seed,
-              log_every=log_every, device=device, on_epoch=on_epoch,
-              batch_size=batch_size, x_val=x_val, y_val=y_val, patience=patience)
+    run = Run(
+        "autograd",
+        x,
+        y,
+        d_hidden=d_hidden,
+        epochs=epochs,
+        lr=lr,
+        loss=loss,
+        seed=seed,
+        log_every=log_every,
+        device=device,
+        on_epoch=on_epoch,
+        batch_size=batch_size,
+        x_val=x_val,
+        y_val=y_val,
+        patience=patience,
+    )
     params = init_params(run.d_in, run.d_hidden, run.d_out, seed=run.seed, dtype=run.x.dtype, device=run.device)
     for p in params.values():
         p.requires_grad_(True)

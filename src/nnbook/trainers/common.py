@@ -27,9 +27,10 @@ from __future__ import annotations
 import copy
 import math
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 import torch
 from torch import nn
@@ -45,12 +46,14 @@ __all__ = ["EpochCallback", "LEVEL_DEFAULTS", "Run", "TrainResult", "TrainingDiv
 EpochCallback = Callable[[int, float], None]
 """The type of ``on_epoch``: called as ``on_epoch(epoch, loss)`` after each epoch, epochs counted from 1."""
 
-LEVEL_DEFAULTS: Mapping[str, Mapping[str, Any]] = MappingProxyType({
-    "scratch": MappingProxyType({"loss": "sse", "lr": 1e-4}),
-    "autograd": MappingProxyType({"loss": "mse", "lr": 1e-2}),
-    "module": MappingProxyType({"loss": "sse", "lr": 1e-4}),
-    "optim": MappingProxyType({"loss": "mse", "lr": 1e-3}),
-})
+LEVEL_DEFAULTS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
+    {
+        "scratch": MappingProxyType({"loss": "sse", "lr": 1e-4}),
+        "autograd": MappingProxyType({"loss": "mse", "lr": 1e-2}),
+        "module": MappingProxyType({"loss": "sse", "lr": 1e-4}),
+        "optim": MappingProxyType({"loss": "mse", "lr": 1e-3}),
+    }
+)
 """Each level's default loss and learning rate, those of its chapter (3 to 6).
 
 The trainers' signatures, the benchmark and the chapters all read them from
@@ -256,7 +259,10 @@ class Run:
         self.d_in = x.shape[1]
         self.d_out = y.shape[1]
         if self.d_in > _checks.MAX_UNITS or self.d_out > _checks.MAX_UNITS:
-            raise ValueError(f"x and y must have at most {_checks.MAX_UNITS} columns each, got x {tuple(x.shape)} and y {tuple(y.shape)}")
+            raise ValueError(
+                f"x and y must have at most {_checks.MAX_UNITS} columns each, "
+                f"got x {tuple(x.shape)} and y {tuple(y.shape)}"
+            )
         _checks.layer_sizes(self.d_in, self.d_hidden, self.d_out)
         self.n = x.shape[0]
         self.batch_size = None if batch_size is None else _checks.positive_int(batch_size, "batch_size")

@@ -60,9 +60,23 @@ def train_module(
         >>> type(result.model).__name__
         'Sequential'
     """
-    run = Run("module", x, y, d_hidden=d_hidden, epochs=epochs, lr=lr, loss=loss, seed=seed,
-              log_every=log_every, device=device, on_epoch=on_epoch,
-              batch_size=batch_size, x_val=x_val, y_val=y_val, patience=patience)
+    run = Run(
+        "module",
+        x,
+        y,
+        d_hidden=d_hidden,
+        epochs=epochs,
+        lr=lr,
+        loss=loss,
+        seed=seed,
+        log_every=log_every,
+        device=device,
+        on_epoch=on_epoch,
+        batch_size=batch_size,
+        x_val=x_val,
+        y_val=y_val,
+        patience=patience,
+    )
     model = seeded_module(lambda: build_mlp(run.d_in, run.d_hidden, run.d_out), run.seed).to(run.device, run.x.dtype)
     for epoch in range(1, run.epochs + 1):
         for x_batch, y_batch in run.batches():  # all rows at once, unless batch_size asks for mini-batches

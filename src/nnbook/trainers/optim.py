@@ -45,9 +45,24 @@ def train_optim(
         >>> result.losses[-1] < result.losses[0]
         True
     """
-    run = Run("optim", x, y, d_hidden=d_hidden, epochs=epochs, lr=lr, loss=loss, seed=seed,
-              log_every=log_every, device=device, on_epoch=on_epoch,
-              batch_size=batch_size, x_val=x_val, y_val=y_val, patience=patience, optimizer=optimizer)
+    run = Run(
+        "optim",
+        x,
+        y,
+        d_hidden=d_hidden,
+        epochs=epochs,
+        lr=lr,
+        loss=loss,
+        seed=seed,
+        log_every=log_every,
+        device=device,
+        on_epoch=on_epoch,
+        batch_size=batch_size,
+        x_val=x_val,
+        y_val=y_val,
+        patience=patience,
+        optimizer=optimizer,
+    )
     model = seeded_module(lambda: build_mlp(run.d_in, run.d_hidden, run.d_out), run.seed).to(run.device, run.x.dtype)
     loss_fn = nn.MSELoss(reduction="sum" if run.loss == "sse" else "mean")
     opt = OPTIMIZERS[run.optimizer](model.parameters(), lr=run.lr)

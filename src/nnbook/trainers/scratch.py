@@ -62,9 +62,23 @@ def train_scratch(
         >>> len(result.val_losses) == result.epochs, result.best_epoch <= result.epochs
         (True, True)
     """
-    run = Run("scratch", x, y, d_hidden=d_hidden, epochs=epochs, lr=lr, loss=loss, seed=seed,
-              log_every=log_every, device=device, on_epoch=on_epoch,
-              batch_size=batch_size, x_val=x_val, y_val=y_val, patience=patience)
+    run = Run(
+        "scratch",
+        x,
+        y,
+        d_hidden=d_hidden,
+        epochs=epochs,
+        lr=lr,
+        loss=loss,
+        seed=seed,
+        log_every=log_every,
+        device=device,
+        on_epoch=on_epoch,
+        batch_size=batch_size,
+        x_val=x_val,
+        y_val=y_val,
+        patience=patience,
+    )
     params = init_params(run.d_in, run.d_hidden, run.d_out, seed=run.seed, dtype=run.x.dtype, device=run.device)
     for epoch in range(1, run.epochs + 1):
         for x_batch, y_batch in run.batches():  # all rows at once, unless batch_size asks for mini-batches
