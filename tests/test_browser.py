@@ -15,6 +15,7 @@ a page that breaks its rule.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -195,7 +196,7 @@ def problems(report: PageReport, origin: str, *, narrow: bool = False) -> list[s
         found.append(f"page transfers {report.transferred:,} bytes with what it loads, over {MAX_TRANSFER_BYTES:,}")
     if report.headings[:1] != [1]:
         found.append(f"the first heading is not an h1: {report.headings[:3]}")
-    for before, after in zip(report.headings, report.headings[1:], strict=True):
+    for before, after in itertools.pairwise(report.headings):
         if after > before + 1:
             found.append(f"heading level jumps from h{before} to h{after}")
             break

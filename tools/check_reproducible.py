@@ -21,6 +21,7 @@ Exit status 0 when the executions agree; otherwise it lists each difference.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import re
 import sys
@@ -60,6 +61,19 @@ def cell_outputs(notebook) -> list[tuple[str, str]]:
     return [(cell.source, normalised(cell.get("outputs", []))) for cell in notebook.cells if cell.cell_type == "code"]
 
 
+def first_difference(a: str, b: str) -> str:
+    """The first line in which two outputs differ, shortened, for the report."""
+    for line_a, line_b in itertools.zip_longest(a.splitlines(), b.splitlines(), fillvalue="<nothing>"):
+        if line_a != line_b:
+            at = next(
+                (i for i, (p, q) in enumerate(zip(line_a, line_b, strict=False)) if p != q),
+                min(len(line_a), len(line_b)),
+            )
+            start = max(0, at - 30)
+            return f": {line_a[start : at + 50]!r} against {line_b[start : at + 50]!r}"
+    return ""
+
+
 def compare_notebooks(name: str, a, b) -> list[str]:
     """Differences between the cell outputs of two executions of one notebook, ignoring cells that measure time."""
     cells_a, cells_b = cell_outputs(a), cell_outputs(b)
@@ -69,7 +83,9 @@ def compare_notebooks(name: str, a, b) -> list[str]:
     for index, ((code, out_a), (_, out_b)) in enumerate(zip(cells_a, cells_b, strict=True)):
         if out_a != out_b and not TIMING.search(code):
             first = code.strip().splitlines()[0] if code.strip() else ""
-            differences.append(f"{name}: code cell {index + 1} ({first[:60]!r}) differs")
+            differences.append(
+                f"{name}: code cell {index + 1} ({first[:60]!r}) differs{first_difference(out_a, out_b)}"
+            )
     return differences
 
 
