@@ -158,11 +158,12 @@ def test(args: argparse.Namespace) -> None:
     """Run pytest on every core (pytest-xdist), then print the time each phase took."""
     python = ensure_environment()
     ensure_node_tools()
-    # -n: one worker per core; loadgroup keeps the browser tests on one worker (one browser, one report).
+    # -n: one worker per core; tests marked with xdist_group stay together on one worker.
     chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in args.pytest_args)
     parallel = [] if chosen else ["-n", "auto", "--dist", "loadgroup"]
     TEST_REPORT.parent.mkdir(parents=True, exist_ok=True)
     TEST_REPORT.unlink(missing_ok=True)
+    (ROOT / "tests" / ".reports" / "page-weights.json").unlink(missing_ok=True)  # rewritten by this run
     started = time.perf_counter()
     print("+", python, "-m pytest", *parallel, *args.pytest_args, flush=True)
     completed = subprocess.run(

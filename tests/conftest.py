@@ -42,13 +42,6 @@ def site(tmp_path_factory):
     return site_dir
 
 
-def pytest_collection_modifyitems(config, items):
-    """Keep the browser tests on one worker (``--dist loadgroup``): one browser, one page-weight report."""
-    for item in items:
-        if item.nodeid.startswith("tests/test_browser.py"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
-
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)

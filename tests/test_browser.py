@@ -234,12 +234,21 @@ def axe_js() -> Path:
 
 @pytest.fixture(scope="session")
 def weights():
-    """Collects each page's transfer size, and writes them to tests/.reports/page-weights.json at the end."""
+    """Collects each page's transfer size into tests/.reports/page-weights.json at the end.
+
+    The browser tests share both cores (pytest-xdist), so each worker adds its pages to the
+    file under a lock; the file is a report for readers of the suite, not something a test reads.
+    """
+    from filelock import FileLock
+
     found: dict[str, int] = {}
     yield found
     out = ROOT / "tests" / ".reports"
     out.mkdir(exist_ok=True)
-    (out / "page-weights.json").write_text(json.dumps(dict(sorted(found.items())), indent=1))
+    report = out / "page-weights.json"
+    with FileLock(str(report) + ".lock"):
+        earlier = json.loads(report.read_text()) if report.is_file() else {}
+        report.write_text(json.dumps(dict(sorted({**earlier, **found}.items())), indent=1))
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
