@@ -143,7 +143,11 @@ def on_page_markdown(markdown: str, page, config, **kwargs):
     if _wheel is None or page.file.src_uri != "index.md":
         return markdown
     root = Path(config.config_file_path).parent
-    command = install_command(config.site_url or "", project_version(root))
+    # The address as mkdocs.yml declares it: `mkdocs serve` replaces config.site_url with its
+    # own local address, but the home page must name the deployed site's wheel either way.
+    declared = re.search(r"^site_url:\s*(\S+)", Path(config.config_file_path).read_text(), re.MULTILINE)
+    site_url = declared.group(1) if declared else (config.site_url or "")
+    command = install_command(site_url, project_version(root))
     if command not in markdown:
         log.warning(
             "docs/index.md must give readers the command that installs this build's wheel: %s",
