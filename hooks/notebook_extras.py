@@ -23,12 +23,10 @@ import io
 import os
 import platform
 import re
-import sys
 import zipfile
 from importlib import metadata
 from pathlib import Path
 
-import jupytext
 import nbformat
 from mkdocs.utils import get_relative_url
 
@@ -64,34 +62,10 @@ def install_cell_source(site_url: str, version: str) -> str:
 
 
 def _executed(source: Path) -> nbformat.NotebookNode:
-    """The chapter executed by this build (issue 14's ``executed_notebook``), or executed here."""
-    # The module mkdocs loaded (under the name mkdocs.yml gives it), with its state.
-    cache = sys.modules.get("hooks/notebook_cache.py")
-    executed_notebook = getattr(cache, "executed_notebook", None)
-    if executed_notebook is not None:
-        return executed_notebook(source)
-    # Until hooks/notebook_cache.py provides it: execute the chapter once more, as the build does,
-    # over a Unix socket where there is one (see hooks/kernel_env.py).
-    import tempfile
+    """The chapter as this build executed it (``hooks/notebook_cache.py`` ran every chapter first)."""
+    from notebook_cache import executed_notebook
 
-    import nbclient
-    from jupyter_client.manager import KernelManager
-
-    notebook = jupytext.read(source)
-    with tempfile.TemporaryDirectory(prefix="nnbook-download-") as folder:
-        sockets = {"transport": "ipc", "ip": os.path.join(folder, "kernel")} if os.name == "posix" else {}
-        kernel = KernelManager(kernel_name="python3", **sockets)
-        try:
-            nbclient.NotebookClient(
-                notebook,
-                km=kernel,
-                timeout=600,
-                resources={"metadata": {"path": str(source.parent)}},
-            ).execute()
-        finally:
-            if kernel.has_kernel:
-                kernel.shutdown_kernel()
-    return notebook
+    return executed_notebook(source)
 
 
 def notebook_bytes(notebook: nbformat.NotebookNode, install_cell: str) -> bytes:

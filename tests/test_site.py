@@ -195,17 +195,12 @@ def test_internal_links_and_anchors_resolve(site):
     assert broken == [], "\n".join(broken)
 
 
-def notebook_cache():
-    """The build's hook that executes the chapters and keeps their executed notebooks."""
-    sys.path.insert(0, str(ROOT / "hooks"))
-    import notebook_cache
-
-    return notebook_cache
-
-
 def build_execution(source: Path):
     """The executed notebook the site's build rendered for ``source`` (from the build's cache)."""
-    return notebook_cache().executed_notebook(source)
+    sys.path.insert(0, str(ROOT / "tools"))
+    import check_reproducible
+
+    return check_reproducible.notebook_cache().executed_notebook(source)
 
 
 # The downloads themselves are run by tests/test_reader.py, in a reader's environment.
