@@ -16,6 +16,9 @@ Two sources of TeX reach the pages:
 Text inside ``pre``, ``code``, ``script`` and ``style`` is never touched. A
 formula that latex2mathml cannot convert fails the build, naming the page and
 the formula, rather than reaching a reader as raw TeX.
+
+The typeset HTML of a given input is remembered in ``.cache/``
+(``hooks/build_memo.py``), so a warm build does not parse an unchanged page again.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from bs4 import BeautifulSoup, NavigableString
 from latex2mathml.converter import convert
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
+
+from build_memo import memoise
 
 # Display math first, so that "$$a$$" is not read as two inline formulas.
 _TEX = re.compile(
@@ -88,8 +93,19 @@ def typeset(html: str, where: str = "page") -> tuple[str, int]:
     return str(soup), count
 
 
+def typeset_html(html: str, where: str = "page") -> str:
+    """The HTML of :func:`typeset`, without the count."""
+    return typeset(html, where)[0]
+
+
+# A warm build gets the typeset HTML of an unchanged page from .cache/ (hooks/build_memo.py);
+# a formula that fails raises again, since only results are remembered.
+_typeset_html = memoise(typeset_html, packages=("beautifulsoup4", "soupsieve", "latex2mathml"))
+
+
 # Before the plugins (mkdocs-print-site-plugin keeps a copy of each page's content).
 @event_priority(50)
 def on_page_content(html: str, page, config, files, **kwargs) -> str:
-    html, _ = typeset(html, where=page.file.src_uri)
-    return html
+    if "$" not in html and "\\(" not in html and "\\[" not in html:
+        return html  # nothing to typeset: not worth a look-up
+    return _typeset_html(html, page.file.src_uri)

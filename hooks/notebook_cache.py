@@ -11,7 +11,8 @@ execution over:
   Each kernel gets the environment a sequential build gives it (see
   :func:`kernel_environment`), so the outputs are those of a sequential build.
 - **Keyed on everything an output depends on**: the chapter's text, the
-  package's source under ``src/nnbook``, the build hooks, the Python version
+  package's source under ``src/nnbook``, the hooks that set up and run the
+  kernels (``kernel_env.py`` and this one), the Python version
   and the versions of the libraries that shape outputs (:func:`fingerprint`).
   A change under ``src/nnbook`` therefore reaches every page.
 - **A few keys kept.** Executed notebooks live in ``.cache/nnbook-notebooks`` as
@@ -44,11 +45,13 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from kernel_env import INLINE_BACKEND
+from kernel_env import kernel_variables
 
 CACHE = Path(".cache") / "nnbook-notebooks"
 HTML_CACHE = Path(".cache") / "mkdocs-jupyter"
 KEEP = 5
+# The build hooks whose code decides how a chapter is executed (environment, kernel, probe).
+_EXECUTION_HOOKS = ("kernel_env.py", "notebook_cache.py")
 # Packages whose version can change what a chapter prints or draws, or how it is rendered.
 _VERSIONED = ("torch", "numpy", "matplotlib", "nbconvert", "nbclient", "ipykernel", "mkdocs-jupyter", "jupytext")
 # Run in each kernel after the chapter's own cells, and removed from the notebook: the
@@ -74,8 +77,10 @@ class ExecutionError(RuntimeError):
 def fingerprint(root: Path) -> str:
     """Hash of the package source, the build hooks, the Python version and the key library versions."""
     digest = hashlib.sha256()
-    # The hooks set the kernels' environment (hooks/kernel_env.py), so they shape outputs too.
-    sources = [*(root / "src" / "nnbook").rglob("*.py"), *(root / "hooks").glob("*.py")]
+    # The hooks that set the kernels' environment and run them shape outputs too; the hooks
+    # that only post-process HTML do not (their results are keyed on their code in build_memo).
+    hooks = [root / "hooks" / name for name in _EXECUTION_HOOKS if (root / "hooks" / name).is_file()]
+    sources = [*(root / "src" / "nnbook").rglob("*.py"), *hooks]
     for path in sorted(sources):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
@@ -102,12 +107,14 @@ def cache_path(source: Path, root: Path, kernel_name: str = "python3", fingerpri
 
 
 def kernel_environment() -> dict[str, str]:
-    """The environment of every kernel: the build's, with matplotlib's inline backend.
+    """The environment of every kernel: the build's, with ``hooks/kernel_env.py``'s variables.
 
-    The test suite sets ``MPLBACKEND=Agg`` for itself; a kernel that inherited it
-    would draw no figure, so a chapter's figures would vanish from the page.
+    Those give matplotlib's inline backend (the test suite sets ``MPLBACKEND=Agg``
+    for itself; a kernel that inherited it would draw no figure), the book's
+    matplotlib settings and one computing thread, whoever asks for the execution
+    (the build, ``tools/check_reproducible.py``, the tests).
     """
-    return dict(os.environ, MPLBACKEND=INLINE_BACKEND)
+    return dict(os.environ, **kernel_variables())
 
 
 def jobs() -> int:
@@ -343,6 +350,36 @@ def _render_executed(original):
     return nb2html
 
 
+def _remember_should_include(plugin) -> None:
+    """Answer mkdocs-jupyter's ``should_include`` once per file version.
+
+    The plugin asks it of every page two or three times per build, and for a ``.md``
+    page each answer parses the whole file with jupytext. A page without the word
+    ``kernelspec`` cannot have the jupytext front matter the plugin looks for
+    (``kernelspec.language``), so it is answered without parsing.
+    """
+    original = getattr(plugin.should_include, "nnbook_original", plugin.should_include)
+    answers: dict[tuple, bool] = {}
+
+    def should_include(file):
+        path = file.abs_src_path
+        if path is None or not path.endswith(".md"):
+            return original(file)
+        try:
+            status = os.stat(path)
+        except OSError:
+            return original(file)
+        key = (path, status.st_mtime_ns, status.st_size)
+        if key not in answers:
+            with open(path, "rb") as handle:
+                has_kernelspec = b"kernelspec" in handle.read()
+            answers[key] = original(file) if has_kernelspec else False
+        return answers[key]
+
+    should_include.nnbook_original = original
+    plugin.should_include = should_include
+
+
 def on_config(config, **kwargs):
     global _root, _fingerprint, _kernel_name, _use_cache
     plugin = config.plugins.get("mkdocs-jupyter")
@@ -353,6 +390,7 @@ def on_config(config, **kwargs):
     # Wrapped afresh on every load of this hook (mkdocs serve reloads it for each rebuild), so the
     # converter always asks the module whose on_pre_build ran for this build.
     convert.nb2html = _render_executed(getattr(convert.nb2html, "nnbook_original", convert.nb2html))
+    _remember_should_include(plugin)
     _root = Path(config.config_file_path).resolve().parent
     _kernel_name = plugin.config.get("kernel_name") or "python3"
     _use_cache = bool(plugin.config.get("cache"))

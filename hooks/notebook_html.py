@@ -22,12 +22,17 @@
   (the copy button's source) and the button's "Copied!" notice are marked
   ``data-search-exclude`` for the search plugin: the index holds prose,
   headings and each cell's code once.
+
+The result for a given input is remembered in ``.cache/`` (``hooks/build_memo.py``),
+so a warm build does not parse an unchanged page again.
 """
 
 from __future__ import annotations
 
 from bs4 import BeautifulSoup, Comment
 from mkdocs.plugins import event_priority
+
+from build_memo import memoise
 
 _SEARCH_EXCLUDE = (".jp-Cell-outputWrapper", ".clipboard-copy-txt", ".zeroclipboard-container")
 
@@ -77,9 +82,13 @@ def tidy(html: str) -> str:
     return str(soup)
 
 
+# A warm build gets the tidied HTML of an unchanged page from .cache/ (hooks/build_memo.py).
+_tidy = memoise(tidy, packages=("beautifulsoup4", "soupsieve"))
+
+
 # Before the plugins (mkdocs-print-site-plugin keeps a copy of each page's content).
 @event_priority(50)
 def on_page_content(html: str, page, config, files, **kwargs) -> str:
     if "jupyter-wrapper" not in html:
         return html
-    return tidy(html)
+    return _tidy(html)

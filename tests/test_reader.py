@@ -175,15 +175,15 @@ def test_every_downloaded_notebook_runs_for_a_reader(site, served, tmp_path, mon
     work.mkdir()
     for variable in ("PYTHONPATH", "MPLBACKEND", "VIRTUAL_ENV"):
         monkeypatch.delenv(variable, raising=False)
-    # The build draws figures on a transparent background (hooks/kernel_env.py) so that they
-    # suit both colour schemes; the reader's kernel gets the same matplotlib settings, so that
-    # its figures can be compared with the build's pixel for pixel.
+    # The build's kernels get their environment from hooks/kernel_env.py: figures on a
+    # transparent background (they suit both colour schemes) and one computing thread. The
+    # reader's kernel gets the same variables, so that its outputs can be compared with the
+    # build's digit for digit and its figures pixel for pixel.
     sys.path.insert(0, str(ROOT / "hooks"))
     import kernel_env
 
-    (tmp_path / "matplotlib").mkdir()
-    (tmp_path / "matplotlib" / "matplotlibrc").write_text(kernel_env.MATPLOTLIBRC)
-    monkeypatch.setenv("MATPLOTLIBRC", str(tmp_path / "matplotlib"))
+    for variable, value in kernel_env.kernel_variables(tmp_path / "matplotlib").items():
+        monkeypatch.setenv(variable, value)
     # The book's pins, so pip resolves the same NumPy and matplotlib as the book (from its cache).
     monkeypatch.setenv("PIP_CONSTRAINT", str(ROOT / "requirements" / "constraints.txt"))
     monkeypatch.setenv("PIP_NO_COMPILE", "1")
