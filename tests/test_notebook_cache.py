@@ -18,7 +18,8 @@ def project(tmp_path):
     (tmp_path / "src" / "nnbook").mkdir(parents=True)
     (tmp_path / "src" / "nnbook" / "core.py").write_text("ANSWER = 42\n")
     (tmp_path / "hooks").mkdir()
-    (tmp_path / "hooks" / "a_hook.py").write_text("# sets up the kernels\n")
+    (tmp_path / "hooks" / "kernel_env.py").write_text("# sets up the kernels\n")
+    (tmp_path / "hooks" / "notebook_html.py").write_text("# tidies the HTML of executed pages\n")
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "ch.md").write_text("# A chapter\n")
     return tmp_path
@@ -33,7 +34,7 @@ def test_the_key_follows_the_chapter_the_package_and_the_hooks_and_comes_back_on
     for edited, text in (
         (chapter, "# A chapter, edited\n"),
         (project / "src" / "nnbook" / "core.py", "ANSWER = 43\n"),
-        (project / "hooks" / "a_hook.py", "# sets up the kernels differently\n"),
+        (project / "hooks" / "kernel_env.py", "# sets up the kernels differently\n"),
     ):
         before = edited.read_text()
         edited.write_text(text)
@@ -43,6 +44,9 @@ def test_the_key_follows_the_chapter_the_package_and_the_hooks_and_comes_back_on
         edited.write_text(before)  # undone: the earlier key, so the earlier execution is reused
         assert notebook_cache.cache_path(chapter, project) == first
     assert notebook_cache.cache_path(chapter, project, kernel_name="other") != first
+    # A hook that only post-processes HTML has its own memo (build_memo); editing it re-executes nothing.
+    (project / "hooks" / "notebook_html.py").write_text("# tidies differently\n")
+    assert notebook_cache.cache_path(chapter, project) == first
 
 
 def test_prune_keeps_the_most_recently_used_executions_of_each_chapter(project):
@@ -63,3 +67,105 @@ def test_prune_keeps_the_most_recently_used_executions_of_each_chapter(project):
         kept = sorted(p.name for p in folder.glob(f"{chapter}-*.ipynb"))
         assert kept == [f"{chapter}-{age:020x}.ipynb" for age in range(notebook_cache.KEEP)]
     assert sorted(p.name for p in html.iterdir()) == [f"{age:016x}" for age in range(notebook_cache.KEEP)]
+
+
+# --- hooks/build_memo.py: results of the HTML post-processing hooks, remembered across builds ---------------
+
+import importlib.util  # noqa: E402
+
+import build_memo  # noqa: E402
+
+_HOOK = """
+CALLS = []
+
+
+def shout(text, suffix):
+    CALLS.append((text, suffix))
+    if text == "bad":
+        raise ValueError("cannot shout that")
+    return text.upper() + suffix
+"""
+
+
+def _load(path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_memoised_hook_runs_again_only_when_its_input_or_its_code_changes(tmp_path):
+    hook = tmp_path / "a_post_processing_hook.py"
+    hook.write_text(_HOOK)
+    module = _load(hook)
+    cache = tmp_path / "cache"
+    remembered = build_memo.memoise(module.shout, packages=("beautifulsoup4",), folder=cache)
+
+    assert remembered("<p>page</p>", "!") == "<P>PAGE</P>!" and len(module.CALLS) == 1
+    # A second build: the same answer, from the cache, without running the hook.
+    again = build_memo.memoise(module.shout, packages=("beautifulsoup4",), folder=cache)
+    assert again("<p>page</p>", "!") == "<P>PAGE</P>!" and len(module.CALLS) == 1
+    # Another input, or another argument: run.
+    assert again("<p>other</p>", "!") == "<P>OTHER</P>!" and len(module.CALLS) == 2
+    assert again("<p>page</p>", "?") == "<P>PAGE</P>?" and len(module.CALLS) == 3
+    # The hook's code edited: every earlier result is stale.
+    hook.write_text(_HOOK + "\n# edited: the results may differ now\n")
+    assert again("<p>page</p>", "!") == "<P>PAGE</P>!" and len(module.CALLS) == 4
+    assert again("<p>page</p>", "!") == "<P>PAGE</P>!" and len(module.CALLS) == 4
+    # Undone: the earlier results are found again.
+    hook.write_text(_HOOK)
+    assert again("<p>other</p>", "!") == "<P>OTHER</P>!" and len(module.CALLS) == 4
+    # A failure is not remembered: the next build reports it again.
+    for _ in range(2):
+        with pytest.raises(ValueError, match="cannot shout"):
+            again("bad", "!")
+    assert len(module.CALLS) == 6
+
+
+def test_a_memoised_result_depends_on_the_named_packages_versions(tmp_path, monkeypatch):
+    hook = tmp_path / "a_post_processing_hook.py"
+    hook.write_text(_HOOK)
+    module = _load(hook)
+    remembered = build_memo.memoise(module.shout, packages=("beautifulsoup4",), folder=tmp_path / "cache")
+    remembered("<p>page</p>", "!")
+    monkeypatch.setattr(build_memo, "_version", lambda name: "999.0")  # as if BeautifulSoup were upgraded
+    remembered("<p>page</p>", "!")
+    assert len(module.CALLS) == 2
+
+
+def test_the_book_hooks_memoise_their_own_functions_keyed_on_their_own_files():
+    import math_assets
+    import notebook_html
+    import print_site
+
+    for remembered, function in (
+        (notebook_html._tidy, notebook_html.tidy),
+        (math_assets._typeset_html, math_assets.typeset_html),
+        (print_site._print_assets, print_site.print_assets),
+    ):
+        assert remembered.nnbook_memoised is function
+        assert build_memo.code_key(function) != build_memo.code_key(notebook_cache.fingerprint)
+    html = '<div class="jupyter-wrapper"><style>x{}</style><p>$a$</p></div>'
+    assert notebook_html._tidy(html) == notebook_html.tidy(html)
+    assert math_assets._typeset_html(html) == math_assets.typeset(html)[0]
+
+
+def test_prune_keeps_the_most_recently_used_results_and_drops_old_ones(tmp_path):
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    now = 2_000_000_000
+    for age in range(6):
+        path = folder / f"result-{age}.txt"
+        path.write_text("x")
+        os.utime(path, (now - age * 86400, now - age * 86400))  # age in days
+    import time as clock
+
+    real = clock.time
+    try:
+        build_memo.time.time = lambda: now
+        build_memo.prune(folder, keep=4, max_age_days=2.5)
+    finally:
+        build_memo.time.time = real
+    assert sorted(p.name for p in folder.iterdir()) == ["result-0.txt", "result-1.txt", "result-2.txt"]
+    build_memo.prune(folder, keep=1, max_age_days=10**6)
+    assert [p.name for p in folder.iterdir()] == ["result-0.txt"]
