@@ -14,7 +14,8 @@ runs ``mkdocs build --strict`` there four times:
    (every chapter's output may depend on it, so every chapter runs again).
 
 It prints a table of wall-clock and CPU times and, when the build records them, each
-chapter's execution time (from the executed notebooks in the copy's cache).
+chapter's execution time, wall and CPU (from the executed notebooks in the copy's
+cache), with the floor those set for a cold build: total chapter CPU time over the cores.
 These are measurements of this machine at this moment, not guarantees: the
 load average is printed beside them.
 """
@@ -85,16 +86,21 @@ def build(tree: Path) -> tuple[float, float]:
     return seconds, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
-def chapter_times(tree: Path) -> dict[str, float]:
-    """Execution time of each chapter, as recorded by hooks/notebook_cache.py in the newest cache entries."""
-    times: dict[str, tuple[float, float]] = {}
+def chapter_times(tree: Path) -> dict[str, tuple[float, float | None]]:
+    """(wall, CPU) seconds of each chapter's execution, as recorded by hooks/notebook_cache.py in the newest
+    cache entries; CPU is None where the build did not record it."""
+    times: dict[str, tuple[float, float, float | None]] = {}
     for path in (tree / ".cache" / "nnbook-notebooks").glob("*.ipynb"):
         meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("nnbook", {})
         if "source" in meta and "execution_seconds" in meta:
             mtime = path.stat().st_mtime
             if meta["source"] not in times or times[meta["source"]][0] < mtime:
-                times[meta["source"]] = (mtime, meta["execution_seconds"])
-    return {name: seconds for name, (_, seconds) in sorted(times.items())}
+                times[meta["source"]] = (mtime, meta["execution_seconds"], meta.get("cpu_seconds"))
+    return {name: (wall, cpu) for name, (_, wall, cpu) in sorted(times.items())}
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def main() -> int:
@@ -136,10 +142,24 @@ def main() -> int:
     )
     if cold_chapters:
         width = max(len(name) for name in cold_chapters)
-        print(f"\n{'chapter (cold build)':<{width}}  execution seconds")
-        for name, seconds in cold_chapters.items():
-            print(f"{name:<{width}}  {seconds:7.1f}")
-        print(f"{'total':<{width}}  {sum(cold_chapters.values()):7.1f}")
+        print(f"\n{'chapter (cold build)':<{width}}  wall s   CPU s")
+        for name, (wall, cpu) in cold_chapters.items():
+            print(f"{name:<{width}}  {wall:6.1f}  {'-' if cpu is None else f'{cpu:6.1f}':>6}")
+        total_wall = sum(wall for wall, _ in cold_chapters.values())
+        cpus = [cpu for _, cpu in cold_chapters.values() if cpu is not None]
+        print(f"{'total':<{width}}  {total_wall:6.1f}  {sum(cpus) if cpus else float('nan'):6.1f}")
+        print(
+            "(a chapter's CPU s: its kernel's user + system time, from start-up to the last cell, processes it\n"
+            " waited for included; the wall s of chapters executed side by side overlap)"
+        )
+        if len(cpus) == len(cold_chapters):
+            cold_cpu = rows[0][1][1]
+            floor = sum(cpus) / cores()
+            print(
+                f"\nexecution floor of a cold build: {sum(cpus):.1f} CPU s over {cores()} cores = {floor:.1f} s;"
+                f" the rest of the cold build's {cold_cpu:.1f} CPU s ({cold_cpu - sum(cpus):.1f} s) is mkdocs,"
+                " its plugins and hooks, and the wheel"
+            )
     else:
         print("\n(this build records no per-chapter execution times)")
     print(f"\nload average after the runs: {os.getloadavg()[0]:.1f}")

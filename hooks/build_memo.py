@@ -54,7 +54,7 @@ MAX_AGE_DAYS = 14
 _FORMAT = "1"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _digest(path: str, mtime_ns: int, size: int) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -64,7 +64,7 @@ def _source_digest(path: Path) -> str:
     return _digest(str(path), status.st_mtime_ns, status.st_size)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _version(name: str) -> str:
     try:
         return metadata.version(name)

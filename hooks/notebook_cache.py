@@ -56,10 +56,18 @@ _EXECUTION_HOOKS = ("kernel_env.py", "notebook_cache.py")
 _VERSIONED = ("torch", "numpy", "matplotlib", "nbconvert", "nbclient", "ipykernel", "mkdocs-jupyter", "jupytext")
 # Run in each kernel after the chapter's own cells, and removed from the notebook: the
 # environment the outputs were computed in, for the page's stamp (the build need not import torch).
+# It also reports the CPU time the kernel (and any process it started and waited for) has used, which,
+# unlike the wall time, does not grow when other programs share the cores.
 _PROBE = (
     "import json as _j, platform as _p, torch as _t, nnbook as _n, nnbook.device as _d\n"
+    "try:\n"
+    "    import resource as _r\n"
+    "    _u = [_r.getrusage(w) for w in (_r.RUSAGE_SELF, _r.RUSAGE_CHILDREN)]\n"
+    "    _c = round(sum(u.ru_utime + u.ru_stime for u in _u), 3)\n"
+    "except ImportError:\n"
+    "    _c = None\n"
     "print(_j.dumps({'python': _p.python_version(), 'torch': _t.__version__,"
-    " 'nnbook': _n.__version__, 'device': str(_d.best_device())}))"
+    " 'nnbook': _n.__version__, 'device': str(_d.best_device()), 'cpu_seconds': _c}))"
 )
 
 _root: Path | None = None
@@ -159,10 +167,12 @@ async def _execute(notebook, name: str, cwd: Path, kernel_name: str, sockets: st
     seconds = time.perf_counter() - start
     probe = notebook.cells.pop()
     printed = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
+    environment = json.loads(printed)
     notebook.metadata["nnbook"] = {
         "source": Path(name).name,
         "execution_seconds": round(seconds, 3),
-        "environment": json.loads(printed),
+        "cpu_seconds": environment.pop("cpu_seconds"),
+        "environment": environment,
     }
     return notebook
 
@@ -452,7 +462,10 @@ def on_pre_build(config, **kwargs):
         import logging
 
         log = logging.getLogger("mkdocs.hooks.notebook_cache")
-        times = ", ".join(f"{s.stem} {n.metadata['nnbook']['execution_seconds']:.1f} s" for s, n in done.items())
+        times = ", ".join(
+            f"{s.stem} {n.metadata['nnbook']['execution_seconds']:.1f} s ({n.metadata['nnbook']['cpu_seconds']} CPU s)"
+            for s, n in done.items()
+        )
         log.info(
             f"executed {len(done)} notebook(s) with {jobs()} kernel(s) in {time.perf_counter() - started:.1f} s: "
             f"{times}"

@@ -14,7 +14,6 @@
   (``hooks/build_memo.py``) and a warm build does neither for an unchanged page.
 """
 
-
 from __future__ import annotations
 
 import json
