@@ -133,7 +133,8 @@ def test_a_memoised_result_depends_on_the_named_packages_versions(tmp_path, monk
     assert len(module.CALLS) == 2
 
 
-def test_the_book_hooks_memoise_their_own_functions_keyed_on_their_own_files():
+def test_the_book_hooks_memoise_their_own_functions_keyed_on_their_own_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(build_memo, "CACHE", tmp_path / "cache")
     import math_assets
     import notebook_html
     import print_site
@@ -148,6 +149,7 @@ def test_the_book_hooks_memoise_their_own_functions_keyed_on_their_own_files():
     html = '<div class="jupyter-wrapper"><style>x{}</style><p>$a$</p></div>'
     assert notebook_html._tidy(html) == notebook_html.tidy(html)
     assert math_assets._typeset_html(html) == math_assets.typeset(html)[0]
+    assert len(list((tmp_path / "cache").iterdir())) == 2
 
 
 def test_prune_keeps_the_most_recently_used_results_and_drops_old_ones(tmp_path):
