@@ -171,3 +171,32 @@ def test_prune_keeps_the_most_recently_used_results_and_drops_old_ones(tmp_path)
     assert sorted(p.name for p in folder.iterdir()) == ["result-0.txt", "result-1.txt", "result-2.txt"]
     build_memo.prune(folder, keep=1, max_age_days=10**6)
     assert [p.name for p in folder.iterdir()] == ["result-0.txt"]
+
+
+def test_mkdocs_jupyter_is_asked_once_per_version_of_a_page_and_never_about_pages_without_a_kernelspec(tmp_path):
+    asked = []
+
+    class Plugin:
+        def should_include(self, file):
+            asked.append(file.abs_src_path)
+            return "kernelspec" in Path(file.abs_src_path).read_text()
+
+    class File:
+        def __init__(self, path):
+            self.abs_src_path = str(path)
+
+    plain, notebook = tmp_path / "plain.md", tmp_path / "chapter.md"
+    plain.write_text("# An ordinary page\n")
+    notebook.write_text("---\njupyter:\n  kernelspec:\n    language: python\n---\n# A chapter\n")
+    plugin = Plugin()
+    notebook_cache._remember_should_include(plugin)
+    notebook_cache._remember_should_include(plugin)  # a reloaded hook wraps the plugin's own method, once
+    for _ in range(3):
+        assert plugin.should_include(File(plain)) is False
+        assert plugin.should_include(File(notebook)) is True
+    assert asked == [str(notebook)]
+    notebook.write_text("# The chapter, no longer a notebook (no front matter)\n")
+    assert plugin.should_include(File(notebook)) is False
+    plain.write_text("---\njupyter:\n  kernelspec:\n    language: python\n---\n# Now a notebook page\n")
+    assert plugin.should_include(File(plain)) is True
+    assert asked == [str(notebook), str(plain)]
