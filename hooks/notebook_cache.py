@@ -4,10 +4,13 @@ mkdocs-jupyter executes notebook pages one after another in the build process,
 and keys its cache on the page file and its own options only. This hook takes
 execution over:
 
-- **In parallel.** Before mkdocs reads any page, every notebook page whose
-  executed copy is not cached runs in its own kernel, as many kernels at once
-  as the machine has cores (``NNBOOK_JOBS`` overrides), longest chapters first.
-  A cell that raises fails the build with the chapter's name and the error.
+- **In parallel, alongside the rendering.** When the build starts, every
+  notebook page whose executed copy is not cached starts running in its own
+  kernel, as many kernels at once as the machine has cores (``NNBOOK_JOBS``
+  overrides), in a background thread and in the order mkdocs renders the pages.
+  mkdocs meanwhile renders the other pages, and a notebook page waits for its
+  own chapter only. A cell that raises fails the build with the chapter's name
+  and the error (at that page, or at the end of the build at the latest).
   Each kernel gets the environment a sequential build gives it (see
   :func:`kernel_environment`), so the outputs are those of a sequential build.
 - **Keyed on everything an output depends on**: the chapter's text, the
@@ -41,6 +44,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 from importlib import metadata
 from pathlib import Path
@@ -177,13 +181,16 @@ async def _execute(notebook, name: str, cwd: Path, kernel_name: str, sockets: st
     return notebook
 
 
-def execute_notebooks(notebooks: dict, cwd: Path, kernel_name: str = "python3", order: dict | None = None) -> dict:
+def execute_notebooks(
+    notebooks: dict, cwd: Path, kernel_name: str = "python3", order: dict | None = None, on_done=None
+) -> dict:
     """Execute ``notebooks`` ({name: notebook}), :func:`jobs` at a time, each in a new kernel started in ``cwd``.
 
     Returns {name: executed notebook}; each notebook's metadata gets an ``nnbook``
     entry with its execution time and the environment its kernel reported. The
     first cell that raises stops the other kernels and raises :class:`ExecutionError`.
-    ``order`` maps a name to an expected duration: the longest start first.
+    ``order`` maps a name to an expected duration: the longest start first; without
+    it, they start in the order given. ``on_done(name, notebook)`` is called as each finishes.
     """
     if not notebooks:
         return {}
@@ -196,7 +203,10 @@ def execute_notebooks(notebooks: dict, cwd: Path, kernel_name: str = "python3", 
             async def one(index, name):
                 async with limit:
                     socket = os.path.join(sockets, f"k{index}")
-                    return name, await _execute(notebooks[name], str(name), cwd, kernel_name, socket)
+                    executed = await _execute(notebooks[name], str(name), cwd, kernel_name, socket)
+                    if on_done is not None:
+                        on_done(name, executed)
+                    return name, executed
 
             tasks = [asyncio.ensure_future(one(i, name)) for i, name in enumerate(queue)]
             try:
@@ -215,9 +225,11 @@ def execute_notebooks(notebooks: dict, cwd: Path, kernel_name: str = "python3", 
         return thread.submit(lambda: asyncio.run(run_all())).result()
 
 
-def execute_all(sources: list[Path], cwd: Path, kernel_name: str = "python3", order: dict | None = None) -> dict:
+def execute_all(
+    sources: list[Path], cwd: Path, kernel_name: str = "python3", order: dict | None = None, on_done=None
+) -> dict:
     """Execute the chapter files ``sources`` afresh, in parallel (see :func:`execute_notebooks`): {source: notebook}."""
-    return execute_notebooks({Path(s): _read_source(s) for s in sources}, cwd, kernel_name, order)
+    return execute_notebooks({Path(s): _read_source(s) for s in sources}, cwd, kernel_name, order, on_done)
 
 
 def cached_or_executed(sources: list[Path], root: Path, kernel_name: str = "python3") -> dict:
@@ -306,6 +318,8 @@ def executed_notebook(source: Path):
     cached). The caller gets its own copy.
     """
     source = Path(source).resolve()
+    if source not in _executed and _background is not None and source in _background.futures:
+        _executed[source] = _background.result(source)  # waits for this chapter only
     if source in _executed:
         return copy.deepcopy(_executed[source])
     root = _root or _project_root(source)
@@ -326,6 +340,9 @@ def execution_environment() -> dict[str, str] | None:
         return dict(notebook.metadata["nnbook"]["environment"])
     for path in _cached.values():
         return dict(json.loads(path.read_text(encoding="utf-8"))["metadata"]["nnbook"]["environment"])
+    if _background is not None:  # nothing cached and nothing finished yet: wait for the first chapter
+        first = next(iter(_background.futures))
+        return dict(_background.result(first).metadata["nnbook"]["environment"])
     return None
 
 
@@ -431,34 +448,45 @@ def notebook_sources(config) -> list[Path]:
     return sources
 
 
-def on_pre_build(config, **kwargs):
-    """Execute, in parallel, every notebook page whose execution is not cached."""
-    if config.plugins.get("mkdocs-jupyter") is None:
-        return
-    _executed.clear()
-    _cached.clear()
-    sources = notebook_sources(config)
-    missing, durations = [], {}
-    for source in sources:
-        path = cache_path(source, _root, _kernel_name, _fingerprint)
-        if _use_cache and path.is_file():
-            _cached[source] = path
-            os.utime(path)  # recently used: kept by prune()
-        else:
-            missing.append(source)
-            durations[source] = _last_duration(source, _root)
-    if missing:
+class _Background:
+    """This build's executions, running in a thread while mkdocs renders the pages that need none.
+
+    mkdocs asks for the chapters one at a time as it renders them (:func:`executed_notebook`), so
+    they run in the order mkdocs needs them and each page waits only for its own chapter; the
+    rendering of the other pages, single-threaded, overlaps the kernels instead of following them.
+    """
+
+    def __init__(self, sources: list[Path]):
+        self.futures = {source: concurrent.futures.Future() for source in sources}
+        self.started = time.perf_counter()
+        self.thread = threading.Thread(target=self._run, name="nnbook-kernels", daemon=True)
+        self.thread.start()
+
+    def _finished(self, source, notebook):
+        if _use_cache:
+            _write(notebook, cache_path(source, _root, _kernel_name, _fingerprint))
+        self.futures[source].set_result(notebook)
+
+    def _run(self):
+        try:
+            execute_all(list(self.futures), _root, _kernel_name, on_done=self._finished)
+        except BaseException as error:  # the first failure: every chapter not done reports it
+            for future in self.futures.values():
+                if not future.done():
+                    future.set_exception(error)
+
+    def result(self, source: Path):
         from mkdocs.exceptions import PluginError
 
-        started = time.perf_counter()
         try:
-            done = execute_all(missing, _root, _kernel_name, order=durations)
+            return self.futures[source].result()
         except ExecutionError as error:
             raise PluginError(str(error)) from None
-        for source, notebook in done.items():
-            _executed[source] = notebook
-            if _use_cache:
-                _write(notebook, cache_path(source, _root, _kernel_name, _fingerprint))
+
+    def finish(self):
+        """Wait for every execution; report them, or raise the first failure."""
+        self.thread.join()
+        done = {source: self.result(source) for source in self.futures}
         import logging
 
         log = logging.getLogger("mkdocs.hooks.notebook_cache")
@@ -467,11 +495,46 @@ def on_pre_build(config, **kwargs):
             for s, n in done.items()
         )
         log.info(
-            f"executed {len(done)} notebook(s) with {jobs()} kernel(s) in {time.perf_counter() - started:.1f} s: "
-            f"{times}"
+            f"executed {len(done)} notebook(s) with {jobs()} kernel(s) in {time.perf_counter() - self.started:.1f} s"
+            f" (alongside the rendering): {times}"
         )
-    if _use_cache:
+
+
+_background: _Background | None = None
+
+
+def on_pre_build(config, **kwargs):
+    """Start executing, in parallel and in the background, every notebook page whose execution is not cached."""
+    global _background
+    if _background is not None:  # an earlier build of this process (mkdocs serve) stopped half-way
+        _background.thread.join()
+        _background = None
+    if config.plugins.get("mkdocs-jupyter") is None:
+        return
+    _executed.clear()
+    _cached.clear()
+    missing = []
+    for source in notebook_sources(config):  # in the order mkdocs renders them
+        path = cache_path(source, _root, _kernel_name, _fingerprint)
+        if _use_cache and path.is_file():
+            _cached[source] = path
+            os.utime(path)  # recently used: kept by prune()
+        else:
+            missing.append(source)
+    if missing:
+        _background = _Background(missing)
+    elif _use_cache:
         prune(_root)
+
+
+def on_post_build(config, **kwargs):
+    """Every execution has finished (a failure fails the build), and old cache entries are pruned."""
+    global _background
+    if _background is not None:
+        background, _background = _background, None
+        background.finish()
+        if _use_cache:
+            prune(_root)
 
 
 # mkdocs loads a hook under the name of its path; other hooks import this one as ``notebook_cache``.

@@ -123,7 +123,7 @@ def add_alt_text(output: str) -> str:
 def on_pre_build(config, **kwargs):
     global _stamp, _install_cell
     _notebooks.clear()
-    _stamp = html.escape(environment_stamp())  # the same for every page of one build
+    _stamp = ""  # computed at the first notebook page, once its chapter has run (hooks/notebook_cache.py)
     root = Path(config.config_file_path).parent
     version = package_wheel.project_version(root) if (root / "pyproject.toml").exists() else "0"
     _install_cell = install_cell_source(config.site_url or "", version)
@@ -132,6 +132,9 @@ def on_pre_build(config, **kwargs):
 def on_post_page(output: str, page, config, **kwargs) -> str:
     if "jupyter-wrapper" not in output:
         return output
+    global _stamp
+    if not _stamp:
+        _stamp = html.escape(environment_stamp())  # the same for every page of one build
     source = Path(page.file.abs_src_path)
     name = f"{source.stem}.ipynb"
     _notebooks[f"{page.url}{name}"] = notebook_bytes(_executed(source), _install_cell)
