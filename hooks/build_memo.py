@@ -23,15 +23,13 @@ source.
 
 Example:
 
-    >>> import tempfile, pathlib
-    >>> calls = []
-    >>> def shout(text):
-    ...     calls.append(text)
-    ...     return text.upper()
+    >>> import pathlib, tempfile, textwrap
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     loud = memoise(shout, folder=pathlib.Path(folder))
-    ...     loud("hi"), loud("hi"), calls
-    ('HI', 'HI', ['hi'])
+    ...     dedent = memoise(textwrap.dedent, folder=pathlib.Path(folder))
+    ...     first = dedent("  a\\n  b")
+    ...     again = dedent("  a\\n  b")  # read back from the folder
+    ...     first == again == "a\\nb", len(list(pathlib.Path(folder).iterdir()))
+    (True, 1)
 """
 
 from __future__ import annotations

@@ -7,17 +7,17 @@
 - The plugin adds its two stylesheets and its script to every page. Only the
   print page uses them; elsewhere they would be three more requests that block
   the first paint on a phone, so they are removed from the other pages.
-- **Remembered work.** Finding those assets parses the page; the plugin, when it
-  assembles the print page, rewrites each page's anchors with a search-and-replace
-  over the whole page for every heading (quadratic in the page). Both depend on
-  their input alone, so their results are remembered in ``.cache/``
-  (``hooks/build_memo.py``) and a warm build does neither for an unchanged page.
+- **Remembered work.** The plugin, when it assembles the print page, rewrites
+  each page's anchors with a search-and-replace over the whole page for every
+  heading (quadratic in the page). That depends on its input alone, so its
+  result is remembered in ``.cache/`` (``hooks/build_memo.py``) and a warm build
+  does not redo it for an unchanged page.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import re
 
 from bs4 import BeautifulSoup
 
@@ -38,18 +38,28 @@ class _DropMisplacedWarning(logging.Filter):
 logging.getLogger("mkdocs.plugins").addFilter(_DropMisplacedWarning())
 
 
-def print_assets(output: str) -> str:
-    """The plugin's stylesheets and scripts that the page ``output`` loads: JSON list of [tag name, URL]."""
-    soup = BeautifulSoup(output, "html.parser")
+# The opening tags of stylesheets and scripts; each candidate is then parsed on its own with BeautifulSoup.
+_LINK_OR_SCRIPT = re.compile(r"<(?:link|script)\b[^>]*>", re.IGNORECASE)
+
+
+def print_assets(output: str) -> list[tuple[str, str]]:
+    """(tag name, URL) of each of the plugin's stylesheets and scripts that the page ``output`` loads.
+
+    Parsing the whole page to find three tags took longer than anything else this hook does;
+    only the ``<link>`` and ``<script>`` tags that name the plugin are parsed.
+
+    >>> print_assets('<link rel="stylesheet" href="../css/print-site.css"><p>text</p><script src="x.js"></script>')
+    [('link', '../css/print-site.css')]
+    """
     found = []
-    for tag in soup.select("link[href], script[src]"):
-        url = tag.get("href") or tag.get("src")
-        if any(asset in url for asset in _ASSETS):
-            found.append([tag.name, url])
-    return json.dumps(found)
-
-
-_print_assets = memoise(print_assets, packages=("beautifulsoup4", "soupsieve"))
+    for candidate in _LINK_OR_SCRIPT.finditer(output):
+        if not any(asset in candidate.group() for asset in _ASSETS):
+            continue
+        tag = BeautifulSoup(candidate.group(), "html.parser").find(["link", "script"])
+        url = tag.get("href") or tag.get("src") if tag is not None else None
+        if url and any(asset in url for asset in _ASSETS):
+            found.append((tag.name, url))
+    return found
 
 
 def _memoised_fix_internal_links():
@@ -74,7 +84,7 @@ def on_post_page(output: str, page, config, **kwargs) -> str:
     if page.url == PRINT_PAGE or "print-site" not in output:
         return output
     # Found with BeautifulSoup; removed as the theme wrote them, so the rest of the page stays byte for byte.
-    for name, url in json.loads(_print_assets(output)):
+    for name, url in print_assets(output):
         written = f'<link rel="stylesheet" href="{url}">' if name == "link" else f'<script src="{url}"></script>'
         if written not in output:
             log.warning(f"print_site hook: cannot find {written} in {page.url}; has the theme changed?")

@@ -137,12 +137,10 @@ def test_the_book_hooks_memoise_their_own_functions_keyed_on_their_own_files(tmp
     monkeypatch.setattr(build_memo, "CACHE", tmp_path / "cache")
     import math_assets
     import notebook_html
-    import print_site
 
     for remembered, function in (
         (notebook_html._tidy, notebook_html.tidy),
         (math_assets._typeset_html, math_assets.typeset_html),
-        (print_site._print_assets, print_site.print_assets),
     ):
         assert remembered.nnbook_memoised is function
         assert build_memo.code_key(function) != build_memo.code_key(notebook_cache.fingerprint)
