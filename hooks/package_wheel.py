@@ -9,7 +9,9 @@ The home page and every downloaded notebook install it from that address.
   (1980-01-01 when it is unset), so two builds of the same source give the
   same bytes, and the site's reproducibility check can compare them.
 - **Cached.** The wheel is kept in ``.cache/nnbook-wheel/<hash>/``, keyed on
-  everything that goes into it; a rebuild with unchanged sources copies it.
+  everything that goes into it; a rebuild with unchanged sources copies it. A
+  new wheel is built in a separate process while the site is built, and waited
+  for only when the site is written.
 - **Checked.** The home page must give the command that installs this wheel:
   a build whose ``docs/index.md`` names another version warns (and so fails
   under ``--strict``).
@@ -39,7 +41,7 @@ _INPUTS = ("pyproject.toml", "MANIFEST.in", "README.md", "LICENSE")
 # True once this version is on PyPI: readers then install it from there (docs/contributing.md, "Releasing").
 ON_PYPI = False
 
-_wheel: Path | None = None
+_wheel = None  # this build's _WheelBuild
 
 
 def project_version(root: Path) -> str:
@@ -79,6 +81,10 @@ def _source_key(root: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def _build_command(root: Path, out_dir: Path) -> list[str]:
+    return [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out_dir), str(root)]
+
+
 def build_wheel(root: Path, out_dir: Path) -> Path:
     """Build the sdist and, from it, the wheel into ``out_dir``; returns the wheel's path.
 
@@ -87,41 +93,62 @@ def build_wheel(root: Path, out_dir: Path) -> Path:
     offline; the sdist step keeps stray files of the work tree out of the wheel.
     """
     env = dict(os.environ, SOURCE_DATE_EPOCH=source_epoch())
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "build",
-            "--no-isolation",
-            "--outdir",
-            str(out_dir),
-            str(root),
-        ],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = subprocess.run(_build_command(root, out_dir), cwd=root, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"building the nnbook wheel failed:\n{done.stdout}\n{done.stderr}")
     (wheel,) = out_dir.glob("*.whl")
     return wheel
 
 
-def cached_wheel(root: Path) -> Path:
-    """The wheel of the current sources, built once per change of them."""
-    base = root / ".cache" / "nnbook-wheel"
-    folder = base / _source_key(root)
-    wheels = list(folder.glob("*.whl")) if folder.is_dir() else []
-    if wheels:
-        return wheels[0]
-    with tempfile.TemporaryDirectory(prefix="nnbook-wheel-") as tmp:
-        built = build_wheel(root, Path(tmp))
+class _WheelBuild:
+    """The wheel of the current sources: from the cache, or built in a process that runs alongside the site's build.
+
+    A change under ``src/nnbook`` needs a new wheel and new executions of every chapter;
+    the wheel is built while mkdocs renders and the kernels run, and is waited for
+    only when the site is written.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.folder = root / ".cache" / "nnbook-wheel" / _source_key(root)
+        wheels = list(self.folder.glob("*.whl")) if self.folder.is_dir() else []
+        self.path = wheels[0] if wheels else None
+        self.process = None
+        if self.path is None:
+            self.tmp = tempfile.TemporaryDirectory(prefix="nnbook-wheel-")
+            self.process = subprocess.Popen(
+                _build_command(root, Path(self.tmp.name)),
+                cwd=root,
+                env=dict(os.environ, SOURCE_DATE_EPOCH=source_epoch()),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+
+    @property
+    def name(self) -> str:
+        return wheel_name(project_version(self.root))
+
+    def wheel(self) -> Path:
+        """Wait for the build (if any) and return the cached wheel."""
+        if self.path is not None:
+            return self.path
+        output, _ = self.process.communicate()
+        built = list(Path(self.tmp.name).glob("*.whl"))
+        if self.process.returncode != 0 or len(built) != 1:
+            raise RuntimeError(f"building the nnbook wheel failed:\n{output}")
+        base = self.folder.parent
         if base.is_dir():
             shutil.rmtree(base)  # older keys: only the current wheel is kept
-        folder.mkdir(parents=True)
-        return Path(shutil.copy2(built, folder / built.name))
+        self.folder.mkdir(parents=True)
+        self.path = Path(shutil.copy2(built[0], self.folder / built[0].name))
+        self.tmp.cleanup()
+        return self.path
+
+
+def cached_wheel(root: Path) -> Path:
+    """The wheel of the current sources, built once per change of them."""
+    return _WheelBuild(root).wheel()
 
 
 def on_config(config, **kwargs):
@@ -129,7 +156,7 @@ def on_config(config, **kwargs):
     root = Path(config.config_file_path).parent
     # A copy of the hooks without the package's build configuration (the tests build
     # small sites that way) has no wheel to serve.
-    _wheel = cached_wheel(root) if (root / "pyproject.toml").exists() else None
+    _wheel = _WheelBuild(root) if (root / "pyproject.toml").exists() else None
     if _wheel is not None:
         log.info(
             "serving %s at %s",
@@ -159,6 +186,7 @@ def on_page_markdown(markdown: str, page, config, **kwargs):
 def on_post_build(config, **kwargs):
     if _wheel is None:
         return
-    target = Path(config.site_dir) / FOLDER / _wheel.name
+    wheel = _wheel.wheel()
+    target = Path(config.site_dir) / FOLDER / wheel.name
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(_wheel, target)
+    shutil.copyfile(wheel, target)
