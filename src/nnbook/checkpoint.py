@@ -266,7 +266,7 @@ def check_load_args(path: object, model: object, optimizer: object, restore_rng:
         ...     check_load_args(path, nnbook.build_mlp(3, 5, 1), None, True)
         Traceback (most recent call last):
         ...
-        ValueError: model does not match the checkpoint: different shapes: 0.weight (checkpoint (4, 3), model (5, ...)
+        ValueError: model does not match the checkpoint: different shapes: 0.weight (checkpoint (4, 3), ...
     """
     _check_model_and_optimizer(model, optimizer)
     _checks.boolean(restore_rng, "restore_rng")
