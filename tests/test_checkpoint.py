@@ -326,14 +326,14 @@ def test_missing_and_foreign_files_name_the_path(tmp_path):
 
 def test_another_architecture_names_the_keys_and_changes_nothing(tmp_path):
     path = save_checkpoint(tmp_path / "run.pt", make_model())
-    wider = nn.Sequential(nn.Linear(3, 16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 1))
+    wider = nn.Sequential(nn.Linear(3, 12), nn.ReLU(), nn.Dropout(0.2), nn.Linear(12, 1))
     before = copy.deepcopy(wider.state_dict())
     rng = torch.get_rng_state()
     with pytest.raises(
-        ValueError, match=r"different shapes: 0\.weight \(checkpoint \(8, 3\), model \(16, 3\)\)"
+        ValueError, match=r"different shapes: 0\.weight \(checkpoint \(8, 3\), model \(12, 3\)\)"
     ) as err:
         load_checkpoint(path, wider, torch.optim.Adam(wider.parameters()))
-    assert "0.bias (checkpoint (8,), model (16,))" in str(err.value) and "3.weight" in str(err.value)
+    assert "0.bias (checkpoint (8,), model (12,))" in str(err.value) and "3.weight" in str(err.value)
     assert all(torch.equal(value, before[name]) for name, value in wider.state_dict().items())
     assert torch.equal(torch.get_rng_state(), rng)
 
