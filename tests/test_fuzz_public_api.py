@@ -80,6 +80,25 @@ def _run():
     return run
 
 
+# Checkpoints: the optimizer must update the model's own parameters, so the two are made as a pair
+# (the model's factory runs first, as arguments are built in order).
+_CHECKPOINT_MODEL: list[torch.nn.Module] = []
+
+
+def _checkpoint_model():
+    _CHECKPOINT_MODEL[:] = [nnbook.build_mlp(3, 4, 1)]
+    return _CHECKPOINT_MODEL[0]
+
+
+def _checkpoint_optimizer():
+    return torch.optim.Adam(_CHECKPOINT_MODEL[0].parameters())
+
+
+def _checkpoint_file():
+    model = nnbook.build_mlp(3, 4, 1)  # written into the test's temporary folder, the working directory
+    return nnbook.checkpoint.save_checkpoint("fuzz-checkpoint.pt", model, torch.optim.Adam(model.parameters()))
+
+
 def _axes():
     import matplotlib.pyplot as plt
 
@@ -156,7 +175,13 @@ VALID: dict[str, Callable[[], Any]] = {
     "best_epoch": lambda: None,
     "fractions": lambda: (0.5, 0.25, 0.25),
     "network": lambda: nnbook.backprop.init_params(3, 4, 1),
+    "path": _checkpoint_file,
+    "extra": lambda: {"losses": [2.0, 1.0]},
+    "restore_rng": lambda: True,
+    "rng": lambda: nnbook.checkpoint.rng_state(),
 }
+
+_CHECKPOINT_PAIR = {"model": _checkpoint_model, "optimizer": _checkpoint_optimizer}
 
 OVERRIDES: dict[str, dict[str, Callable[[], Any]]] = {
     "nnbook.neuron": {"x": lambda: torch.ones(3), "w": lambda: torch.ones(3), "b": lambda: 0.5},
@@ -174,6 +199,10 @@ OVERRIDES: dict[str, dict[str, Callable[[], Any]]] = {
         "seconds": lambda: 0.1,
         "device": lambda: torch.device("cpu"),
     },
+    "nnbook.checkpoint.save_checkpoint": _CHECKPOINT_PAIR,
+    "nnbook.checkpoint.check_save_args": _CHECKPOINT_PAIR,
+    "nnbook.checkpoint.load_checkpoint": _CHECKPOINT_PAIR,
+    "nnbook.checkpoint.check_load_args": _CHECKPOINT_PAIR,
     "nnbook.benchmark.LevelTiming": {
         "n": lambda: 12,
         "device": lambda: "cpu",
@@ -295,6 +324,12 @@ def _names(message: str, name: str) -> bool:
     """Whether ``message`` names the argument ``name`` (a variadic ``shapes`` may say ``shape 2``)."""
     forms = {name, name.rstrip("s")} if name.endswith("s") else {name}
     return any(re.search(rf"(?<![\w]){re.escape(form)}(?![a-z_])", message) for form in forms)
+
+
+@pytest.fixture(autouse=True)
+def _in_a_temporary_folder(tmp_path, monkeypatch):
+    """Checkpoints are files, and a bad path may be any string: keep what they write out of the repository."""
+    monkeypatch.chdir(tmp_path)
 
 
 FUZZED = sorted(name for name in TARGETS if _parameters(name))
