@@ -2,7 +2,10 @@
 
 The engine is PyTorch's own: ``torch.distributed`` with the gloo backend on
 CPUs (NCCL when there is a CUDA GPU for every process), and processes started
-by ``torch.multiprocessing`` with the *spawn* start method. `launch` is a thin
+by ``torch.multiprocessing``: with the *forkserver* start method on Linux (a
+fresh interpreter, started once, imports torch and then forks a copy for each
+worker; it has never run a computation, so its copies inherit no thread pool)
+and with *spawn* (a fresh interpreter per worker) elsewhere. `launch` is a thin
 layer over them that does what every script repeats: it gives the processes a
 meeting point on a port the operating system picks, sets one CPU thread per
 process, passes an explicit time-out, hands each rank's result back to the
@@ -41,6 +44,7 @@ import importlib
 import inspect
 import io
 import math
+import multiprocessing
 import os
 import pickle
 import signal
@@ -70,6 +74,7 @@ from .trainers.module import build_mlp
 __all__ = [
     "BACKENDS",
     "DEFAULT_TIMEOUT",
+    "START_METHODS",
     "WorkerError",
     "all_reduce_example",
     "ddp_data_parallel",
@@ -77,7 +82,6 @@ __all__ = [
     "full_batch_reference",
     "hand_data_parallel",
     "launch",
-    "main",
     "rank_device",
     "time_data_parallel",
 ]
@@ -85,11 +89,17 @@ __all__ = [
 BACKENDS = ("gloo", "nccl")
 """The backends `launch` starts: gloo (CPUs) and NCCL (one CUDA GPU per process)."""
 
+START_METHODS = ("spawn", "forkserver")
+"""The ways `launch` can start processes; both need a worker that a new process can import."""
+
 DEFAULT_TIMEOUT = 60.0
 """Seconds `launch` waits for a run, start-up included, unless told otherwise."""
 
 MAX_WORLD_SIZE = 64
 """The most processes `launch` starts at once."""
+
+MIN_TIMEOUT, MAX_TIMEOUT = 1.0, 1e7
+# Seconds: less than a second cannot even start a process; 1e7 s (116 days) is "never" for this book.
 
 _HOST = "127.0.0.1"
 # After a time-out or a failure, how long a process gets to end after SIGTERM before SIGKILL.
@@ -137,10 +147,11 @@ def launch(
     *,
     backend: str | None = None,
     timeout: float | datetime.timedelta = DEFAULT_TIMEOUT,
+    start_method: str | None = None,
 ) -> list[Any]:
     """Run ``worker(rank, world_size, *args, **kwargs)`` in ``world_size`` new processes; return their results.
 
-    Each process is started with ``torch.multiprocessing``'s spawn method, sets
+    Each process is started by ``torch.multiprocessing`` with ``start_method``, sets
     one CPU thread (``torch.set_num_threads(1)``), joins a process group
     (``torch.distributed.init_process_group``) with ``backend`` and
     ``timeout``, calls the worker, and leaves the group. The processes meet
@@ -163,6 +174,13 @@ def launch(
         timeout: seconds (a number > 0, or a ``datetime.timedelta``) that the
             whole run may take, start-up included; every collective operation
             gets the same time-out. Choose it well above the run's expected time.
+        start_method: ``"spawn"`` (a fresh interpreter per process: each
+            imports torch, a second or more), ``"forkserver"`` (one fresh
+            interpreter imports torch and this module once, then forks a copy
+            per process: much cheaper from the second launch on; Linux and
+            macOS), or ``None``: forkserver on Linux, spawn elsewhere. Never
+            ``"fork"``: a copy of a process that has run multi-threaded math can
+            hang.
 
     Returns:
         The workers' return values, as a list ordered by rank. They travel
@@ -202,6 +220,7 @@ def launch(
     _check_call(worker, world_size, args, kwargs)
     seconds = _timeout_seconds(timeout)
     backend = _backend(backend, world_size)
+    start_method = _start_method(start_method)
 
     started = time.monotonic()
     store = dist.TCPStore(
@@ -213,8 +232,8 @@ def launch(
             args=(worker, world_size, args, kwargs, backend, seconds, store.port, folder),
             nprocs=world_size,
             join=False,
-            daemon=True,
-            start_method="spawn",
+            daemon=False,  # a worker may start processes of its own (a DataLoader's workers)
+            start_method=start_method,
         )
         try:
             _wait(context.processes, Path(folder), started + seconds, timeout)
@@ -238,6 +257,8 @@ def rank_device(rank: int | None = None) -> torch.device:
         >>> rank_device(0)  # outside a process group
         device(type='cpu')
     """
+    if rank is not None:
+        rank = _checks.int_at_least(rank, "rank", 0, MAX_WORLD_SIZE - 1)
     if dist.is_available() and dist.is_initialized() and dist.get_backend() == "nccl":
         if rank is None:
             rank = dist.get_rank()
@@ -248,7 +269,11 @@ def rank_device(rank: int | None = None) -> torch.device:
 
 def _check_worker(worker: object) -> None:
     """Refuse a worker that the spawned processes could not import, with the fix, before anything starts."""
-    _checks.function(worker, "worker", "worker(rank, world_size, ...) defined at the top level of a module")
+    if not inspect.isfunction(worker):
+        raise TypeError(
+            f"worker must be a function worker(rank, world_size, ...) defined with def at the top level "
+            f"of a module, got {_checks.show(worker)}"
+        )
     name = getattr(worker, "__qualname__", None)
     module_name = getattr(worker, "__module__", None)
     fix = (
@@ -299,16 +324,32 @@ def _check_call(worker: Callable[..., Any], world_size: int, args: tuple, kwargs
 
 
 def _timeout_seconds(timeout: object) -> float:
+    wanted = f"from {MIN_TIMEOUT:g} to {MAX_TIMEOUT:g} seconds (starting the processes alone takes a moment)"
     if isinstance(timeout, datetime.timedelta):
         seconds = timeout.total_seconds()
-        if not seconds > 0:
-            raise ValueError(f"timeout must be longer than zero, got {timeout!r}")
+        if not MIN_TIMEOUT <= seconds <= MAX_TIMEOUT:
+            raise ValueError(f"timeout must be {wanted}, got {timeout!r}")
         return seconds
     if isinstance(timeout, bool) or not isinstance(timeout, Real):
-        raise TypeError(f"timeout must be a number of seconds > 0 or a datetime.timedelta, got {_checks.show(timeout)}")
-    if not math.isfinite(timeout) or timeout <= 0:
-        raise ValueError(f"timeout must be a finite number of seconds > 0, got {timeout}")
+        raise TypeError(f"timeout must be a number of seconds or a datetime.timedelta, got {_checks.show(timeout)}")
+    if not (math.isfinite(timeout) and MIN_TIMEOUT <= timeout <= MAX_TIMEOUT):
+        raise ValueError(f"timeout must be {wanted}, got {timeout}")
     return float(timeout)
+
+
+def _start_method(start_method: object) -> str:
+    available = multiprocessing.get_all_start_methods()
+    if start_method is None:
+        start_method = "forkserver" if sys.platform.startswith("linux") and "forkserver" in available else "spawn"
+    else:
+        start_method = _checks.choice(start_method, "start_method", START_METHODS)
+        if start_method not in available:
+            raise ValueError(f"start_method={start_method!r} is not available here; use 'spawn'")
+    if start_method == "forkserver":
+        # The server imports torch and this module once; every process it forks starts with them
+        # imported. ('__main__' is Python's own default, so that a script is imported once too.)
+        multiprocessing.get_context("forkserver").set_forkserver_preload(["__main__", __name__])
+    return start_method
 
 
 def _backend(backend: object, world_size: int) -> str:
@@ -520,11 +561,32 @@ def all_reduce_example(rank: int, world_size: int) -> dict[str, Any]:
         >>> [r["before"].tolist() for r in results]
         [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
     """
+    rank, world_size = _check_rank(rank, world_size)
+    _check_group(rank, world_size)
     device = rank_device(rank)
     t = torch.full((3,), float(rank + 1), device=device)  # (3,), different on every rank
     before = t.clone()
     dist.all_reduce(t, op=dist.ReduceOp.SUM)  # in place: every rank now holds the sum
-    return {"rank": rank, "world_size": world_size, "before": before, "after": t}
+    return {"rank": rank, "world_size": world_size, "threads": torch.get_num_threads(), "before": before, "after": t}
+
+
+def _check_rank(rank: object, world_size: object) -> tuple[int, int]:
+    world_size = _checks.positive_int(world_size, "world_size", maximum=MAX_WORLD_SIZE)
+    rank = _checks.int_at_least(rank, "rank", 0, world_size - 1)
+    return rank, world_size
+
+
+def _check_group(rank: int, world_size: int) -> None:
+    """Raise unless this process is rank ``rank`` of a process group of ``world_size`` processes."""
+    if not (dist.is_available() and dist.is_initialized()):
+        raise RuntimeError(
+            "a worker runs inside a process group: start it with nnbook.distributed.launch(worker, world_size) "
+            "or under torchrun, after init_process_group()"
+        )
+    if dist.get_world_size() != world_size:
+        raise ValueError(f"world_size must be the size of the process group, {dist.get_world_size()}, got {world_size}")
+    if dist.get_rank() != rank:
+        raise ValueError(f"rank must be this process's rank in the process group, {dist.get_rank()}, got {rank}")
 
 
 def _check_shardable(x: object, y: object, world_size: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -547,6 +609,18 @@ def _check_training(steps: object, lr: object, d_hidden: object, seed: object) -
     return steps, lr, d_hidden, seed
 
 
+def _sgd_step(model: torch.nn.Module, lr: float) -> None:
+    """``p -= lr * p.grad`` for every parameter: the arithmetic of ``torch.optim.SGD(lr=lr).step()`` on the CPU.
+
+    Written out because the first ``torch.optim`` optimizer of a process
+    imports ``torch._dynamo``, seconds of start-up that every new process
+    would pay; ``ddp_data_parallel`` uses ``torch.optim.SGD`` itself.
+    """
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(p.grad, alpha=-lr)
+
+
 def full_batch_reference(
     x: torch.Tensor, y: torch.Tensor, *, steps: int = 1, lr: float = 0.1, d_hidden: int = 32, seed: int = 12
 ) -> dict[str, torch.Tensor]:
@@ -565,11 +639,10 @@ def full_batch_reference(
     x, y = _checks.regression_data(x, y)
     steps, lr, d_hidden, seed = _check_training(steps, lr, d_hidden, seed)
     model = seeded_module(lambda: build_mlp(x.shape[1], d_hidden, y.shape[1]), seed).to(x.device, x.dtype)
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
     for _ in range(steps):
-        opt.zero_grad()
+        model.zero_grad()
         F.mse_loss(model(x), y).backward()  # the mean over all n rows
-        opt.step()
+        _sgd_step(model, lr)
     return {name: p.detach().cpu().clone() for name, p in model.state_dict().items()}
 
 
@@ -601,19 +674,20 @@ def hand_data_parallel(
         >>> torch.equal(ranks[0]["0.weight"], ranks[1]["0.weight"])
         True
     """
+    rank, world_size = _check_rank(rank, world_size)
     x, y = _check_shardable(x, y, world_size)
     steps, lr, d_hidden, seed = _check_training(steps, lr, d_hidden, seed)
+    _check_group(rank, world_size)
     device = rank_device(rank)
     x_shard, y_shard = x[rank::world_size].to(device), y[rank::world_size].to(device)  # (n / world_size, d_in)
     model = seeded_module(lambda: build_mlp(x.shape[1], d_hidden, y.shape[1]), seed).to(device, x.dtype)
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
     for _ in range(steps):
-        opt.zero_grad()
+        model.zero_grad()
         F.mse_loss(model(x_shard), y_shard).backward()  # this shard's gradient
         for p in model.parameters():
             dist.all_reduce(p.grad, op=dist.ReduceOp.SUM)  # every rank gets the sum over the shards
             p.grad /= world_size  # the mean of the shard gradients: the full batch's gradient
-        opt.step()  # the same step on every rank, so the copies stay identical
+        _sgd_step(model, lr)  # the same step on every rank, so the copies stay identical
     return {name: p.detach().cpu().clone() for name, p in model.state_dict().items()}
 
 
@@ -644,8 +718,10 @@ def ddp_data_parallel(
         >>> torch.equal(ranks[0]["0.weight"], ranks[1]["0.weight"])
         True
     """
+    rank, world_size = _check_rank(rank, world_size)
     x, y = _check_shardable(x, y, world_size)
     steps, lr, d_hidden, seed = _check_training(steps, lr, d_hidden, seed)
+    _check_group(rank, world_size)
     device = rank_device(rank)
     model = seeded_module(lambda: build_mlp(x.shape[1], d_hidden, y.shape[1]), seed).to(device, x.dtype)
     ddp_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
@@ -667,53 +743,69 @@ def time_data_parallel(
     x: torch.Tensor,
     y: torch.Tensor,
     *,
-    number: int = 50,
+    rows: Sequence[int] | None = None,
+    number: int = 20,
     d_hidden: int = 32,
     seed: int = 12,
-) -> dict[str, float]:
-    """Seconds per step this rank spends computing its shard's gradient, and all-reducing the gradients.
+) -> list[dict[str, float]]:
+    """Seconds per step this rank spends on its shard's gradient, and on all-reducing the gradients.
 
-    Each part is timed with ``torch.utils.benchmark.Timer.timeit(number)``: a
-    fixed number of runs, the same on every rank, because an all-reduce waits
-    until every rank has called it. The all-reduce time includes any waiting
-    for the slowest rank. Also returns the rows and the bytes of gradient
-    that this rank handles per step.
+    For each count in ``rows`` (default: all rows of ``x``), the first that
+    many rows are shared out as in `hand_data_parallel`, and each part of a
+    step is timed with ``torch.utils.benchmark.Timer.timeit(number)``: a fixed
+    number of runs, the same on every rank, because an all-reduce waits until
+    every rank has called it (so its time includes any wait for the slowest
+    rank). Returns one dict per count: the rows and the bytes of gradient this
+    rank handles per step, and the two medians in seconds.
 
     Examples:
         >>> import nnbook
         >>> x, y = nnbook.simulate_regression(n=8, seed=0)
-        >>> times = launch(time_data_parallel, 2, args=(x, y), kwargs={"number": 5})
-        >>> times[0]["rows"], times[0]["gradient_bytes"]
-        (4, 644)
+        >>> times = launch(time_data_parallel, 2, args=(x, y), kwargs={"rows": [4, 8], "number": 5})
+        >>> [(t["rows"], t["gradient_bytes"]) for t in times[0]]
+        [(2, 644), (4, 644)]
     """
     from torch.utils.benchmark import Timer  # imports setuptools: a quarter of a second, paid only here
 
+    rank, world_size = _check_rank(rank, world_size)
     x, y = _check_shardable(x, y, world_size)
+    counts = [x.shape[0]] if rows is None else rows
+    if isinstance(counts, (str, bytes)) or not isinstance(counts, Sequence) or not counts:
+        raise TypeError(f"rows must be a non-empty list of row counts, or None, got {_checks.show(rows)}")
+    counts = [_checks.positive_int(r, f"rows[{i}]", maximum=x.shape[0]) for i, r in enumerate(counts)]
     number = _checks.positive_int(number, "number", maximum=1_000_000)
     _, _, d_hidden, seed = _check_training(1, 0.1, d_hidden, seed)
+    _check_group(rank, world_size)
     device = rank_device(rank)
-    x_shard, y_shard = x[rank::world_size].to(device), y[rank::world_size].to(device)
     model = seeded_module(lambda: build_mlp(x.shape[1], d_hidden, y.shape[1]), seed).to(device, x.dtype)
     grads = [torch.zeros_like(p) for p in model.parameters()]
-
-    def compute() -> None:
-        model.zero_grad()
-        F.mse_loss(model(x_shard), y_shard).backward()
 
     def communicate() -> None:
         for g in grads:
             dist.all_reduce(g, op=dist.ReduceOp.SUM)
 
-    dist.barrier()  # start both measurements together
-    computing = Timer("compute()", globals={"compute": compute}).timeit(number).median
-    dist.barrier()
-    communicating = Timer("communicate()", globals={"communicate": communicate}).timeit(number).median
-    return {
-        "rows": x_shard.shape[0],
-        "gradient_bytes": sum(g.numel() * g.element_size() for g in grads),
-        "compute": computing,
-        "communicate": communicating,
-    }
+    timings = []
+    for count in counts:
+        x_part, y_part = _check_shardable(x[:count], y[:count], world_size)
+        x_shard, y_shard = x_part[rank::world_size].to(device), y_part[rank::world_size].to(device)
+
+        def compute(x_shard: torch.Tensor = x_shard, y_shard: torch.Tensor = y_shard) -> None:
+            model.zero_grad()
+            F.mse_loss(model(x_shard), y_shard).backward()
+
+        dist.barrier()  # every rank starts each measurement together
+        computing = Timer("compute()", globals={"compute": compute}).timeit(number).median
+        dist.barrier()
+        communicating = Timer("communicate()", globals={"communicate": communicate}).timeit(number).median
+        timings.append(
+            {
+                "rows": x_shard.shape[0],
+                "gradient_bytes": sum(g.numel() * g.element_size() for g in grads),
+                "compute": computing,
+                "communicate": communicating,
+            }
+        )
+    return timings
 
 
 # ---------------------------------------------------------------------------
@@ -732,7 +824,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m nnbook.distributed", description=main.__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=1024, help="rows of data (divisible by the number of processes)")
+    parser.add_argument("--rows", type=int, default=1024, help="rows of data (divisible by the number of processes)")
     parser.add_argument("--steps", type=int, default=5, help="full-batch steps")
     options = parser.parse_args(argv)
     if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ:
@@ -745,7 +837,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         torch.cuda.set_device(local)
     dist.init_process_group("nccl" if use_nccl else "gloo", timeout=datetime.timedelta(seconds=DEFAULT_TIMEOUT))
     try:
-        x, y = simulate_regression(n=options.n, seed=12)
+        x, y = simulate_regression(n=options.rows, seed=12)
         params = ddp_data_parallel(rank, world_size, x, y, steps=options.steps)
         gathered: list[Any] = [None] * world_size
         dist.all_gather_object(gathered, params)
