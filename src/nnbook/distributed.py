@@ -111,7 +111,17 @@ class WorkerError(RuntimeError):
 
     The message holds the exception the worker raised (type and text) and its
     traceback from the child process.
+
+    Examples:
+        >>> import nnbook
+        >>> x, y = nnbook.simulate_regression(n=3, seed=0)  # 3 rows cannot be split in two
+        >>> try:
+        ...     launch(hand_data_parallel, 2, args=(x, y))
+        ... except WorkerError as error:
+        ...     print(error.rank in (0, 1), str(error).splitlines()[0].split(" raised ")[1])
+        True ValueError: x must have a number of rows divisible by world_size=2, ...
     """
+
 
     def __init__(self, message: str, rank: int) -> None:
         super().__init__(message)
@@ -294,7 +304,7 @@ def _check_worker(worker: object) -> None:
     if module_name is None or (module_name == "__main__" and getattr(main, "__file__", None) is None):
         raise ValueError(
             f"worker {name} is defined in a notebook or an interactive session, which the new processes "
-            f"cannot import (they start afresh and find a worker by its module and name); {fix}"
+            f"cannot import (they receive a worker as the name of its module and its own name); {fix}"
         )
     try:
         found: object = importlib.import_module(module_name) if module_name != "__main__" else main
