@@ -122,7 +122,6 @@ class WorkerError(RuntimeError):
         True ValueError: x must have a number of rows divisible by world_size=2, ...
     """
 
-
     def __init__(self, message: str, rank: int) -> None:
         super().__init__(message)
         self.rank = rank
@@ -358,7 +357,10 @@ def _start_method(start_method: object) -> str:
     if start_method == "forkserver":
         # The server imports torch and this module once; every process it forks starts with them
         # imported. ('__main__' is Python's own default, so that a script is imported once too.)
-        multiprocessing.get_context("forkserver").set_forkserver_preload(["__main__", __name__])
+        # torch._dynamo is what DistributedDataParallel and the first optimizer of a process
+        # import: seconds of start-up that every worker would otherwise pay again.
+        multiprocessing.get_context("forkserver").set_forkserver_preload(["__main__", __name__, "torch._dynamo"])
+
     return start_method
 
 
