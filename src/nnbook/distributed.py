@@ -180,9 +180,11 @@ def launch(
         kwargs: keyword arguments for the worker, or ``None``.
         backend: ``"gloo"`` (CPUs), ``"nccl"`` (one CUDA GPU per process, the
             worker's `rank_device`), or ``None`` for `default_backend`.
-        timeout: seconds (a number > 0, or a ``datetime.timedelta``) that the
-            whole run may take, start-up included; every collective operation
-            gets the same time-out. Choose it well above the run's expected time.
+        timeout: seconds (a number from 1 to 1e7, or a ``datetime.timedelta``)
+            that the whole run may take, start-up included; every collective
+            operation gets the same time-out. Choose it well above the run's
+            expected time.
+
         start_method: ``"spawn"`` (a fresh interpreter per process: each
             imports torch, a second or more), ``"forkserver"`` (one fresh
             interpreter imports torch and this module once, then forks a copy
@@ -321,7 +323,7 @@ def _check_call(worker: Callable[..., Any], world_size: int, args: tuple, kwargs
     """Refuse arguments the worker cannot take, here rather than in every child process."""
     try:
         signature = inspect.signature(worker)
-    except (TypeError, ValueError):  # a builtin without a signature: let the call decide
+    except (TypeError, ValueError):  # no signature to check against: let the call decide
         return
     try:
         signature.bind(0, world_size, *args, **kwargs)
@@ -360,7 +362,6 @@ def _start_method(start_method: object) -> str:
         # torch._dynamo is what DistributedDataParallel and the first optimizer of a process
         # import: seconds of start-up that every worker would otherwise pay again.
         multiprocessing.get_context("forkserver").set_forkserver_preload(["__main__", __name__, "torch._dynamo"])
-
     return start_method
 
 
