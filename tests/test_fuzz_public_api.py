@@ -17,6 +17,7 @@ fails and says which one to add to ``VALID``.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import io
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+import torch.distributed as dist
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -179,6 +181,18 @@ VALID: dict[str, Callable[[], Any]] = {
     "extra": lambda: {"losses": [2.0, 1.0]},
     "restore_rng": lambda: True,
     "rng": lambda: nnbook.checkpoint.rng_state(),
+    # nnbook.distributed: workers run as the only rank of a group of one (see _process_group)
+    "worker": lambda: nnbook.distributed.all_reduce_example,
+    "rank": lambda: 0,
+    "world_size": lambda: 1,
+    "args": tuple,
+    "kwargs": lambda: None,
+    "backend": lambda: None,
+    "timeout": lambda: 60.0,
+    "start_method": lambda: None,
+    "rows": lambda: None,
+    "number": lambda: 2,
+    "message": lambda: "rank 0 failed",
 }
 
 _CHECKPOINT_PAIR = {"model": _checkpoint_model, "optimizer": _checkpoint_optimizer}
@@ -264,6 +278,19 @@ def _valid_value(dotted: str, name: str) -> Any:
     return VALID[name]()
 
 
+@contextlib.contextmanager
+def _process_group(dotted: str):
+    """nnbook.distributed's workers run inside a process group: make this process a group of one."""
+    if not dotted.startswith("nnbook.distributed.") or dist.is_initialized():
+        yield
+        return
+    dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+    try:
+        yield
+    finally:
+        dist.destroy_process_group()
+
+
 def _call(dotted: str, replace: str | None = None, bad: Any = None) -> tuple[Any, dict[str, Any]]:
     target = TARGETS[dotted]()
     args, kwargs = [], {}
@@ -279,7 +306,8 @@ def _call(dotted: str, replace: str | None = None, bad: Any = None) -> tuple[Any
             args.append(value)
     tensors = [a for a in [*args, *kwargs.values()] if isinstance(a, torch.Tensor)]
     before = [t.detach().clone() for t in tensors]
-    outcome = target(*args, **kwargs)
+    with _process_group(dotted):
+        outcome = target(*args, **kwargs)
     for t, b in zip(tensors, before, strict=True):  # nothing a reader passes in is changed
         assert (t.shape == b.shape and torch.equal(t.detach(), b)) or (t.isnan().any() and b.isnan().any()), dotted
     return outcome, kwargs

@@ -31,6 +31,7 @@ RECORDED = {
     "chapters/06-losses-and-optimizers.md": 19,
     "chapters/07-devices-and-speed.md": 10,
     "chapters/11-saving-and-initialising.md": 40,
+    "chapters/12-data-parallel.md": 22,
 }
 """The number of asserts each page had when its prose was last checked against its outputs."""
 

@@ -24,8 +24,15 @@ def test_strict_build_has_no_warnings(site):
 
 
 def shows_something(code: str) -> bool:
-    """Whether a cell must have output: it prints, plots, or ends with an expression."""
+    """Whether a cell must have output: it prints, plots, or ends with an expression.
+
+    A cell that only defines functions (a listing of package code, say)
+    runs none of their bodies, so a ``print(`` inside them shows nothing.
+    """
     tree = ast.parse(code)
+    if tree.body and all(isinstance(node, (ast.FunctionDef, ast.Import, ast.ImportFrom)) for node in tree.body):
+        return False
+
     last = tree.body[-1] if tree.body else None
     ends_with_value = isinstance(last, ast.Expr) and not (
         isinstance(last.value, ast.Call) and ast.unparse(last.value.func) in {"plt.show", "print"}

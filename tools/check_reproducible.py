@@ -11,7 +11,7 @@ at a time (default: one per core; ``--jobs 1`` runs them one after another, so
 a cache filled by a parallel build is compared with a sequential execution).
 
 Outputs must be identical, text and figures alike, except in cells that
-measure time: a cell whose code calls ``Timer(``, ``time_call``, ``time_levels``,
+measure time: a cell whose code calls ``Timer(``, ``time_call``, ``time_levels``, ``time_data_parallel``,
 ``import_time_ratio`` or ``time.perf_counter``, or reads a measured duration
 (``seconds_per_epoch``, ``.seconds``).
 
@@ -30,7 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TIMING = re.compile(
     r"Timer\(|blocked_autorange|time_call|time_levels|import_time_ratio|perf_counter|seconds_per_epoch|\.seconds\b"
+    r"|time_data_parallel\("
 )
+
 # What a reader sees of an output; metadata (such as execution timestamps) is left out.
 _SHOWN = ("text/plain", "text/html", "text/markdown", "text/latex", "image/png", "image/svg+xml", "image/jpeg")
 

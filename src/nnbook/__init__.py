@@ -13,6 +13,7 @@ The rest lives in public submodules, each with its own ``__all__``:
 | `nnbook.trainers.common` | what the trainers share: ``Run``, ``LEVEL_DEFAULTS``, ``EpochCallback`` |
 | `nnbook.benchmark` | what each trainer level costs |
 | `nnbook.checkpoint` | ``save_checkpoint``, ``load_checkpoint``: resume training bit for bit |
+| `nnbook.distributed` | data-parallel training: ``launch`` and the workers of chapter 12 |
 
 Every function checks its arguments and raises ``TypeError`` or ``ValueError``
 naming the one that is wrong. Arguments come in torch's order, prediction
@@ -60,13 +61,14 @@ except _metadata.PackageNotFoundError:  # running from a source tree that was ne
     __version__ = "0+unknown"
 
 # Plotting pulls in matplotlib (about half a second), so it loads on first use;
-# so do the submodules that only chapter 7 and the command line need.
+# so do the submodules that only chapter 7 and the command line need, and nnbook.distributed
+# (torch.distributed and DistributedDataParallel), which only chapter 12 needs.
 _LAZY = {
     "plot_activations": "plotting",
     "plot_losses": "plotting",
     "plot_observed_vs_predicted": "plotting",
 }
-_LAZY_MODULES = ("benchmark", "cli", "plotting")
+_LAZY_MODULES = ("benchmark", "cli", "distributed", "plotting")
 
 
 def __getattr__(name: str) -> Any:
