@@ -12,6 +12,7 @@ The rest lives in public submodules, each with its own ``__all__``:
 | `nnbook.device` | choosing devices and moving data |
 | `nnbook.trainers.common` | what the trainers share: ``Run``, ``LEVEL_DEFAULTS``, ``EpochCallback`` |
 | `nnbook.benchmark` | what each trainer level costs |
+| `nnbook.classification` | simulated classes, accuracy, a confusion matrix, ``train_classifier`` |
 
 Every function checks its arguments and raises ``TypeError`` or ``ValueError``
 naming the one that is wrong. Arguments come in torch's order, prediction
@@ -34,7 +35,7 @@ from importlib import import_module
 from importlib import metadata as _metadata
 from typing import Any
 
-from . import activations, backprop, baseline, data, device, metrics, models, network, tensors, trainers
+from . import activations, backprop, baseline, classification, data, device, metrics, models, network, tensors, trainers
 from .activations import ACTIVATIONS, gelu, relu, sigmoid, tanh
 from .baseline import LinearFit, fit_least_squares
 from .data import TRUE_COEFS, RegressionData, simulate_regression
