@@ -111,10 +111,7 @@ def _labels(y: object, name: str = "y") -> torch.Tensor:
     """Check that ``y`` holds integer labels ``(n,)`` counted from 0."""
     y = _checks.tensor(y, name)
     if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
-        raise TypeError(
-            f"{name} must hold integer class labels (dtype torch.int64), got dtype {y.dtype}; "
-            f"convert it with {name}.long()"
-        )
+        raise TypeError(f"{name} must hold integer class labels, got dtype {y.dtype}; convert it with {name}.long()")
     if y.ndim != 1:
         hint = f"; make it one label per row with {name}.reshape(-1)" if y.ndim == 2 and y.shape[1] == 1 else ""
         raise ValueError(f"{name} must have shape (n,), one label per row, got shape {tuple(y.shape)}{hint}")
@@ -146,7 +143,7 @@ def check_logits_labels(y_pred: object, y: object) -> tuple[torch.Tensor, torch.
         >>> check_logits_labels(torch.zeros(4, 3), torch.tensor([1, 3, 2, 3]))
         Traceback (most recent call last):
         ...
-        ValueError: y must hold labels from 0 to 2 for y_pred with 3 column(s), found 3 (labels count from 0; R torch's count from 1)
+        ValueError: y must hold labels 0 to 2, one per column of y_pred, found 3; labels count from 0, not 1 as in R
     """
     y_pred = _logits(y_pred)
     y = _labels(y)
@@ -159,8 +156,9 @@ def check_logits_labels(y_pred: object, y: object) -> tuple[torch.Tensor, torch.
     n_classes = max(y_pred.shape[1], 2)  # one logit is a binary classifier
     if int(y.max()) >= n_classes:
         raise ValueError(
-            f"y must hold labels from 0 to {n_classes - 1} for y_pred with {y_pred.shape[1]} column(s), "
-            f"found {int(y.max())} (labels count from 0; R torch's count from 1)"
+            f"y must hold labels 0 to {n_classes - 1}, "
+            + ("one per column of y_pred" if y_pred.shape[1] > 1 else "for y_pred with one logit per row")
+            + f", found {int(y.max())}; labels count from 0, not 1 as in R"
         )
     return y_pred, y, n_classes
 
@@ -203,7 +201,7 @@ def accuracy(y_pred: torch.Tensor, y: torch.Tensor) -> float:
         >>> accuracy(y_pred, torch.tensor([1, 2, 1, 0]))
         Traceback (most recent call last):
         ...
-        ValueError: y must hold labels from 0 to 1 for y_pred with 2 column(s), found 2 (labels count from 0; R torch's count from 1)
+        ValueError: y must hold labels 0 to 1, one per column of y_pred, found 2; labels count from 0, not 1 as in R
     """
     y_pred, y, _ = check_logits_labels(y_pred, y)
     return (predict_classes(y_pred) == y).double().mean().item()
@@ -285,7 +283,8 @@ class _ClassifierRun(Run):
             raise ValueError(f"{x_name} must have at least one column (d_in >= 1), got shape {tuple(x.shape)}")
         if x.device != y.device:
             raise ValueError(
-                f"{x_name} and {y_name} must be on the same device, got {x_name} on {x.device} and {y_name} on {y.device}"
+                f"{x_name} and {y_name} must be on the same device, "
+                f"got {x_name} on {x.device} and {y_name} on {y.device}"
             )
         _checks.finite(x, x_name)
         largest = int(y.max())
@@ -295,8 +294,8 @@ class _ClassifierRun(Run):
                 raise ValueError(f"{y_name} must hold labels below {_MAX_CLASSES}, found {largest}")
         elif largest >= self._n_classes:
             raise ValueError(
-                f"{y_name} must hold labels from 0 to {self._n_classes - 1} for n_classes={self._n_classes}, "
-                f"found {largest} (labels count from 0; R torch's count from 1)"
+                f"{y_name} must hold labels 0 to {self._n_classes - 1} for n_classes={self._n_classes}, "
+                f"found {largest}; labels count from 0, not 1 as in R"
             )
         return x, y
 
@@ -346,7 +345,7 @@ def train_classifier(
         >>> train_classifier(x, y.float())
         Traceback (most recent call last):
         ...
-        TypeError: y must hold integer class labels (dtype torch.int64), got dtype torch.float32; convert it with y.long()
+        TypeError: y must hold integer class labels, got dtype torch.float32; convert it with y.long()
     """
     run = _ClassifierRun(
         x,
