@@ -80,6 +80,14 @@ def _run():
     return run
 
 
+def _rings():
+    return nnbook.classification.simulate_rings(n=12, n_classes=3, seed=0)
+
+
+def _logits():
+    return torch.randn(12, 3, generator=torch.Generator().manual_seed(0))
+
+
 def _axes():
     import matplotlib.pyplot as plt
 
@@ -156,6 +164,8 @@ VALID: dict[str, Callable[[], Any]] = {
     "best_epoch": lambda: None,
     "fractions": lambda: (0.5, 0.25, 0.25),
     "network": lambda: nnbook.backprop.init_params(3, 4, 1),
+    "n_classes": lambda: 3,
+    "margin": lambda: 0.5,
 }
 
 OVERRIDES: dict[str, dict[str, Callable[[], Any]]] = {
@@ -173,6 +183,23 @@ OVERRIDES: dict[str, dict[str, Callable[[], Any]]] = {
         "model": lambda: None,
         "seconds": lambda: 0.1,
         "device": lambda: torch.device("cpu"),
+    },
+    **{
+        f"nnbook.classification.{name}": {"y_pred": _logits, "y": lambda: _rings().y}
+        for name in ("accuracy", "check_logits_labels", "confusion_matrix", "cross_entropy_grad", "predict_classes")
+    },
+    "nnbook.classification.ClassificationData": {"x": lambda: _rings().x, "y": lambda: _rings().y},
+    "nnbook.classification.train_classifier": {
+        "x": lambda: _rings().x,
+        "y": lambda: _rings().y,
+        "x_val": lambda: _rings().x[:4],
+        "y_val": lambda: _rings().y[:4],
+    },
+    "nnbook.plotting.plot_decision_boundary": {
+        "predict": lambda: nnbook.build_mlp(2, 4, 3),
+        "x": lambda: _rings().x,
+        "y": lambda: _rings().y,
+        "steps": lambda: 5,
     },
     "nnbook.benchmark.LevelTiming": {
         "n": lambda: 12,

@@ -269,6 +269,8 @@ class _ClassifierRun(Run):
     def __init__(self, x: object, y: object, *, n_classes: object, **kwargs) -> None:
         # Set before Run checks the data, which needs it for the labels' range.
         self._n_classes = None if n_classes is None else _checks.int_at_least(n_classes, "n_classes", 2, _MAX_CLASSES)
+        # Run checks the optimizer only for the "optim" level; a classifier always has one.
+        _checks.choice(kwargs.get("optimizer"), "optimizer", tuple(OPTIMIZERS))
         super().__init__("classifier", x, y, loss="cross_entropy", **kwargs)
 
     def _check_data(self, x: object, y: object, x_name: str, y_name: str) -> tuple[torch.Tensor, torch.Tensor]:
