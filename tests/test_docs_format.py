@@ -44,7 +44,7 @@ def fences(path: Path):
 
 
 def test_there_are_chapters():
-    assert len([p for p in chapters() if p.parent.name == "chapters"]) == 9
+    assert len([p for p in chapters() if p.parent.name == "chapters"]) == 10
 
 
 def test_every_chapter_is_a_notebook_page():
