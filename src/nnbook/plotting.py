@@ -3,11 +3,15 @@ so ``import nnbook`` stays as fast as ``import torch``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import torch
 
 from . import _checks
+
+if TYPE_CHECKING:  # matplotlib is imported only when a figure is drawn
+    from matplotlib.axes import Axes
 
 __all__ = ["plot_activations", "plot_decision_boundary", "plot_losses", "plot_observed_vs_predicted"]
 
@@ -152,15 +156,15 @@ _CLASS_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown
 
 
 def plot_decision_boundary(
-    predict,
+    predict: Callable[[torch.Tensor], torch.Tensor],
     x: torch.Tensor,
     y: torch.Tensor,
-    ax=None,
+    ax: Axes | None = None,
     *,
     title: str | None = None,
     steps: int = 200,
     margin: float = 0.5,
-):
+) -> Axes:
     """Shade the plane by the class ``predict`` chooses, and draw the points ``x`` by their labels ``y``.
 
     Each class has its own light shade, marker shape and colour; the shapes
@@ -233,9 +237,7 @@ def plot_decision_boundary(
     ax = _axes(ax)
     shades = ListedColormap(_CLASS_COLORS[:n_classes])
     # Light shades (alpha) for the regions, so the points' darker colours and edges stand out on them.
-    ax.contourf(
-        g0.numpy(), g1.numpy(), regions, levels=np.arange(n_classes + 1) - 0.5, cmap=shades, alpha=0.25
-    )
+    ax.contourf(g0.numpy(), g1.numpy(), regions, levels=np.arange(n_classes + 1) - 0.5, cmap=shades, alpha=0.25)
     ax.contour(g0.numpy(), g1.numpy(), regions, levels=np.arange(n_classes) + 0.5, colors="black", linewidths=1.2)
     labels = y.cpu().numpy()
     for k in range(n_classes):
