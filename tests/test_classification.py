@@ -144,6 +144,19 @@ def test_bad_logits_and_labels(y_pred, y, error, message):
             fn(y_pred, y)
 
 
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64])
+def test_any_integer_dtype_of_labels(dtype):
+    x, y = simulate_rings(n=40, n_classes=3, seed=0)
+    y_pred = torch.randn(40, 3, generator=torch.Generator().manual_seed(0))
+    labels = y.to(dtype)
+    assert accuracy(y_pred, labels) == accuracy(y_pred, y)
+    assert torch.equal(confusion_matrix(y_pred, labels), confusion_matrix(y_pred, y))
+    assert torch.equal(cross_entropy_grad(y_pred, labels), cross_entropy_grad(y_pred, y))
+    result = train_classifier(x, labels, epochs=3, log_every=0, x_val=x[:8], y_val=labels[:8])
+    assert result.losses == train_classifier(x, y, epochs=3, log_every=0, x_val=x[:8], y_val=y[:8]).losses
+    assert labels.dtype == dtype  # the caller's labels are left as they were
+
+
 def test_inputs_are_not_modified():
     y_pred = torch.randn(20, 3, generator=torch.Generator().manual_seed(0))
     y = torch.randint(3, (20,), generator=torch.Generator().manual_seed(1))

@@ -119,7 +119,8 @@ def _labels(y: object, name: str = "y") -> torch.Tensor:
         raise ValueError(f"{name} must hold at least one label, got an empty tensor")
     if int(y.min()) < 0:
         raise ValueError(f"{name} must hold class labels counted from 0, found {int(y.min())}")
-    return y
+    # torch's losses, one_hot and the confusion matrix's cell numbers want int64; .long() copies only other dtypes.
+    return y.long()
 
 
 def _logits(y_pred: object) -> torch.Tensor:
