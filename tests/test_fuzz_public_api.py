@@ -101,6 +101,14 @@ def _checkpoint_file():
     return nnbook.checkpoint.save_checkpoint("fuzz-checkpoint.pt", model, torch.optim.Adam(model.parameters()))
 
 
+def _rings():
+    return nnbook.classification.simulate_rings(n=12, n_classes=3, seed=0)
+
+
+def _logits():
+    return torch.randn(12, 3, generator=torch.Generator().manual_seed(0))
+
+
 def _axes():
     import matplotlib.pyplot as plt
 
@@ -193,6 +201,8 @@ VALID: dict[str, Callable[[], Any]] = {
     "rows": lambda: None,
     "number": lambda: 2,
     "message": lambda: "rank 0 failed",
+    "n_classes": lambda: 3,
+    "margin": lambda: 0.5,
 }
 
 _CHECKPOINT_PAIR = {"model": _checkpoint_model, "optimizer": _checkpoint_optimizer}
@@ -217,6 +227,23 @@ OVERRIDES: dict[str, dict[str, Callable[[], Any]]] = {
     "nnbook.checkpoint.check_save_args": _CHECKPOINT_PAIR,
     "nnbook.checkpoint.load_checkpoint": _CHECKPOINT_PAIR,
     "nnbook.checkpoint.check_load_args": _CHECKPOINT_PAIR,
+    **{
+        f"nnbook.classification.{name}": {"y_pred": _logits, "y": lambda: _rings().y}
+        for name in ("accuracy", "check_logits_labels", "confusion_matrix", "cross_entropy_grad", "predict_classes")
+    },
+    "nnbook.classification.ClassificationData": {"x": lambda: _rings().x, "y": lambda: _rings().y},
+    "nnbook.classification.train_classifier": {
+        "x": lambda: _rings().x,
+        "y": lambda: _rings().y,
+        "x_val": lambda: _rings().x[:4],
+        "y_val": lambda: _rings().y[:4],
+    },
+    "nnbook.plotting.plot_decision_boundary": {
+        "predict": lambda: nnbook.build_mlp(2, 4, 3),
+        "x": lambda: _rings().x,
+        "y": lambda: _rings().y,
+        "steps": lambda: 5,
+    },
     "nnbook.benchmark.LevelTiming": {
         "n": lambda: 12,
         "device": lambda: "cpu",

@@ -12,6 +12,7 @@ The rest lives in public submodules, each with its own ``__all__``:
 | `nnbook.device` | choosing devices and moving data |
 | `nnbook.trainers.common` | what the trainers share: ``Run``, ``LEVEL_DEFAULTS``, ``EpochCallback`` |
 | `nnbook.benchmark` | what each trainer level costs |
+| `nnbook.classification` | simulated classes, accuracy, a confusion matrix, ``train_classifier`` |
 | `nnbook.checkpoint` | ``save_checkpoint``, ``load_checkpoint``: resume training bit for bit |
 | `nnbook.distributed` | data-parallel training: ``launch`` and the workers of chapter 12 |
 
@@ -36,7 +37,20 @@ from importlib import import_module
 from importlib import metadata as _metadata
 from typing import Any
 
-from . import activations, backprop, baseline, checkpoint, data, device, metrics, models, network, tensors, trainers
+from . import (
+    activations,
+    backprop,
+    baseline,
+    checkpoint,
+    classification,
+    data,
+    device,
+    metrics,
+    models,
+    network,
+    tensors,
+    trainers,
+)
 from .activations import ACTIVATIONS, gelu, relu, sigmoid, tanh
 from .baseline import LinearFit, fit_least_squares
 from .data import TRUE_COEFS, RegressionData, simulate_regression

@@ -3,13 +3,17 @@ so ``import nnbook`` stays as fast as ``import torch``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import torch
 
 from . import _checks
 
-__all__ = ["plot_activations", "plot_losses", "plot_observed_vs_predicted"]
+if TYPE_CHECKING:  # matplotlib is imported only when a figure is drawn
+    from matplotlib.axes import Axes
+
+__all__ = ["plot_activations", "plot_decision_boundary", "plot_losses", "plot_observed_vs_predicted"]
 
 
 def _axes(ax):
@@ -143,4 +147,116 @@ def plot_observed_vs_predicted(y_pred: torch.Tensor, y: torch.Tensor, ax=None, *
     if title is not None:
         ax.set_title(title)
     ax.legend(loc="upper left")
+    return ax
+
+
+# Marker shapes and colours for up to six classes; shapes tell the classes apart without colour.
+_CLASS_MARKERS = ("o", "^", "s", "D", "v", "P")
+_CLASS_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink")
+
+
+def plot_decision_boundary(
+    predict: Callable[[torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    steps: int = 200,
+    margin: float = 0.5,
+) -> Axes:
+    """Shade the plane by the class ``predict`` chooses, and draw the points ``x`` by their labels ``y``.
+
+    Each class has its own light shade, marker shape and colour; the shapes
+    keep the classes apart in grey scale and in the dark colour scheme.
+
+    Args:
+        predict: a function (a model, or ``TrainResult.predict``) from inputs
+            ``(m, 2)`` to logits ``(m, k)``, or ``(m, 1)`` for a binary classifier.
+        x: inputs of shape ``(n, 2)``: the plot covers them, plus ``margin``.
+        y: labels of shape ``(n,)``, counted from 0; at most six classes.
+        ax: a matplotlib ``Axes`` to draw into, or ``None`` for a new figure.
+        title: the axes' title.
+        steps: grid points along each side, from 2 to 2000.
+        margin: extra room around the points, a number >= 0.
+
+    Returns:
+        The ``Axes``.
+
+    Examples:
+        >>> from nnbook.classification import simulate_rings
+        >>> x, y = simulate_rings(n=50, seed=0)
+        >>> ax = plot_decision_boundary(lambda x: x.pow(2).sum(1, keepdim=True) - 2.25, x, y, title="a circle")
+        >>> ax.get_title(), len(ax.collections) > 2
+        ('a circle', True)
+    """
+    from .classification import _labels, predict_classes
+
+    _checks.function(predict, "predict", "x (m, 2) -> logits (m, k)")
+    x = _checks.ndim(_checks.floating(x, "x"), "x", (2,), "(n, 2)")
+    if x.shape[1] != 2 or x.shape[0] == 0:
+        raise ValueError(f"x must have shape (n, 2) with n >= 1, got shape {tuple(x.shape)}")
+    _checks.finite(x, "x")
+    y = _labels(y)
+    if y.shape[0] != x.shape[0]:
+        raise ValueError(f"x and y must have the same number of rows, got x with {x.shape[0]} and y with {y.shape[0]}")
+    if int(y.max()) >= len(_CLASS_MARKERS):
+        raise ValueError(f"y must hold at most {len(_CLASS_MARKERS)} classes (0 to 5), found label {int(y.max())}")
+    ax = _checks.axes(ax)
+    if title is not None:
+        title = _checks.text(title, "title")
+    steps = _checks.int_at_least(steps, "steps", 2, 2000)
+    margin = _checks.number(margin, "margin")
+    if margin < 0:
+        raise ValueError(f"margin must be a number >= 0, got {margin}")
+    import numpy as np
+    from matplotlib.colors import ListedColormap
+
+    points = x.detach().cpu().double()
+    lo = points.min(dim=0).values - margin
+    hi = points.max(dim=0).values + margin
+    g0, g1 = torch.meshgrid(
+        torch.linspace(lo[0].item(), hi[0].item(), steps, dtype=torch.float64),
+        torch.linspace(lo[1].item(), hi[1].item(), steps, dtype=torch.float64),
+        indexing="xy",
+    )
+    grid = torch.stack([g0.flatten(), g1.flatten()], dim=1).to(x.dtype).to(x.device)  # (steps * steps, 2)
+    with torch.no_grad():
+        y_pred = predict(grid)
+    if not isinstance(y_pred, torch.Tensor):
+        raise TypeError(f"predict must return a tensor of logits, got {_checks.show(y_pred)}")
+    if y_pred.ndim != 2 or y_pred.shape[0] != grid.shape[0]:
+        raise ValueError(
+            f"predict must map inputs (m, 2) to logits (m, k); for m={grid.shape[0]} it returned shape "
+            f"{tuple(y_pred.shape)}"
+        )
+    regions = predict_classes(y_pred).reshape(steps, steps).cpu().numpy()
+    n_classes = max(int(y.max()) + 1, max(y_pred.shape[1], 2))
+    if n_classes > len(_CLASS_COLORS):
+        raise ValueError(f"predict must return at most {len(_CLASS_COLORS)} logits per row, got {y_pred.shape[1]}")
+    ax = _axes(ax)
+    shades = ListedColormap(_CLASS_COLORS[:n_classes])
+    # Light shades (alpha) for the regions, so the points' darker colours and edges stand out on them.
+    ax.contourf(g0.numpy(), g1.numpy(), regions, levels=np.arange(n_classes + 1) - 0.5, cmap=shades, alpha=0.25)
+    ax.contour(g0.numpy(), g1.numpy(), regions, levels=np.arange(n_classes) + 0.5, colors="black", linewidths=1.2)
+    labels = y.cpu().numpy()
+    for k in range(n_classes):
+        chosen = labels == k
+        if chosen.any():
+            ax.scatter(
+                points[chosen, 0].numpy(),
+                points[chosen, 1].numpy(),
+                s=16,
+                marker=_CLASS_MARKERS[k],
+                color=_CLASS_COLORS[k],
+                edgecolors="black",
+                linewidths=0.4,
+                label=f"class {k}",
+            )
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.set_aspect("equal")
+    if title is not None:
+        ax.set_title(title)
+    ax.legend(loc="upper right", fontsize="small")
     return ax

@@ -85,7 +85,8 @@ class TrainResult:
     """What every trainer returns, whatever its level.
 
     Attributes:
-        level: ``"scratch"``, ``"autograd"``, ``"module"`` or ``"optim"``.
+        level: ``"scratch"``, ``"autograd"``, ``"module"`` or ``"optim"``; ``"classifier"``
+            for `nnbook.classification.train_classifier`.
         losses: the training loss of each epoch, one float per epoch. With the
             full batch it is the loss of the epoch's forward pass (before its
             update); with mini-batches, the mean of the batch losses (each before
@@ -98,7 +99,7 @@ class TrainResult:
         model: the trained ``nn.Module``, or ``None`` for the levels without one.
         seconds: wall time of the training loop.
         device: where training ran.
-        loss: ``"sse"`` or ``"mse"``, the loss in ``losses``.
+        loss: ``"sse"`` or ``"mse"``, the loss in ``losses``; ``"cross_entropy"`` for a classifier.
         val_losses: the loss on the validation data (``x_val``, ``y_val``) after
             each epoch's updates, one float per epoch; empty without validation data.
         best_epoch: the epoch (counted from 1) with the lowest validation loss, or
@@ -213,6 +214,23 @@ class Run:
         TypeError: seed must be an integer from 0 to 2**63 - 1, or None, got float 1.5
     """
 
+    # What a subclass for another kind of target changes (`nnbook.classification` does):
+    # the level and loss names it accepts, and the three methods below them.
+    LEVELS: tuple[str, ...] = tuple(LEVEL_DEFAULTS)
+    LOSSES: tuple[str, ...] = LOSSES
+
+    def _check_data(self, x: object, y: object, x_name: str, y_name: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """Check one pair of inputs and targets; regression targets are ``(n, d_out)`` floats."""
+        return _checks.regression_data(x, y, x_name, y_name)
+
+    def _outputs(self, y: torch.Tensor) -> int:
+        """The number of outputs the network needs for the targets ``y``."""
+        return y.shape[1]
+
+    def _loss_value(self, y_pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The loss ``self.loss`` of predictions against targets, as the trainers compute it."""
+        return loss_value(y_pred, y, self.loss)
+
     def __init__(
         self,
         level: str,
@@ -233,15 +251,15 @@ class Run:
         y_val: object = None,
         patience: object = None,
     ) -> None:
-        self.level = _checks.choice(level, "level", tuple(LEVEL_DEFAULTS))
-        x, y = _checks.regression_data(x, y)
+        self.level = _checks.choice(level, "level", self.LEVELS)
+        x, y = self._check_data(x, y, "x", "y")
         self.d_hidden = _checks.positive_int(d_hidden, "d_hidden", maximum=_checks.MAX_UNITS)
         self.epochs = _checks.positive_int(epochs, "epochs", maximum=10_000_000)
         # A step of lr times a gradient must fit the dtype: torch's optimizers refuse (with an error
         # deep inside torch) a learning rate that overflows it. 1e-3 of the largest number leaves room.
         largest = torch.finfo(x.dtype).max / 1e3
         self.lr = _checks.positive_float(lr, "lr", maximum=largest)
-        self.loss = _checks.choice(loss, "loss", LOSSES)
+        self.loss = _checks.choice(loss, "loss", self.LOSSES)
         self.seed = _checks.seed(seed)
         self.log_every = 0 if log_every is None else _checks.non_negative_int(log_every, "log_every")
         if on_epoch is not None:
@@ -257,7 +275,7 @@ class Run:
         self.x = x.detach().to(self.device)  # (n, d_in)
         self.y = y.detach().to(self.device)  # (n, d_out)
         self.d_in = x.shape[1]
-        self.d_out = y.shape[1]
+        self.d_out = self._outputs(y)
         if self.d_in > _checks.MAX_UNITS or self.d_out > _checks.MAX_UNITS:
             raise ValueError(
                 f"x and y must have at most {_checks.MAX_UNITS} columns each, "
@@ -292,8 +310,8 @@ class Run:
         if x_val is None or y_val is None:
             given, missing = ("x_val", "y_val") if y_val is None else ("y_val", "x_val")
             raise ValueError(f"{given} was given without {missing}: pass both, or neither")
-        x_val, y_val = _checks.regression_data(x_val, y_val, "x_val", "y_val")
-        if x_val.shape[1] != self.d_in or y_val.shape[1] != self.d_out:
+        x_val, y_val = self._check_data(x_val, y_val, "x_val", "y_val")
+        if x_val.shape[1] != self.d_in or self._outputs(y_val) != self.d_out:
             raise ValueError(
                 f"x_val and y_val must have the columns of x and y, ({self.d_in}) and ({self.d_out}), "
                 f"got shapes {tuple(x_val.shape)} and {tuple(y_val.shape)}"
@@ -397,7 +415,7 @@ class Run:
                 network.train(was_training)
             else:
                 y_pred = predict(self.x_val, network)
-            return loss_value(y_pred, self.y_val, self.loss).item()
+            return self._loss_value(y_pred, self.y_val).item()
 
     def finish(
         self,
