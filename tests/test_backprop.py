@@ -100,3 +100,40 @@ def test_init_params_shapes_and_seed():
     assert (a["b1"] == 0).all() and (a["b2"] == 0).all()
     with pytest.raises(ValueError, match="d_hidden must be an integer from 1 to 100000"):
         nnbook.backprop.init_params(3, 0, 1)
+
+
+def _backward_inputs():
+    """Valid inputs of `backward` in float64: x (5, 3), y (5, 2), d_hidden 4."""
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randn(5, 3, generator=gen, dtype=torch.float64)
+    y = torch.randn(5, 2, generator=gen, dtype=torch.float64)
+    params = nnbook.backprop.init_params(3, 4, 2, seed=3, dtype=torch.float64)
+    return x, y, params, nnbook.backprop.forward(x, params)
+
+
+def test_backward_without_a_loss_gives_the_sse_gradients():
+    x, y, params, fwd = _backward_inputs()
+    ours = nnbook.backprop.backward(x, y, params, fwd)
+    reference = autograd_gradients(x, y, params, "sse")
+    for name in reference:
+        torch.testing.assert_close(ours[name], reference[name], rtol=1e-10, atol=1e-12, msg=name)
+
+
+@pytest.mark.parametrize("field", ["h", "h_relu", "y_pred"])
+def test_backward_rejects_a_forward_pass_of_another_shape(field):
+    """Each field of fwd is checked on its own (the others keep their right shapes)."""
+    x, y, params, fwd = _backward_inputs()
+    wrong = fwd._replace(**{field: torch.zeros(5, 7, dtype=torch.float64)})
+    with pytest.raises(ValueError, match=rf"fwd\.{field}\b"):
+        nnbook.backprop.backward(x, y, params, wrong)
+
+
+@pytest.mark.parametrize(
+    ("other", "error"),
+    [(lambda y: y.float(), TypeError), (lambda y: y.to("meta"), ValueError)],
+    ids=["dtype", "device"],
+)
+def test_backward_rejects_y_of_another_dtype_or_device(other, error):
+    x, y, params, fwd = _backward_inputs()
+    with pytest.raises(error, match=r"^y must"):
+        nnbook.backprop.backward(x, other(y), params, fwd)
