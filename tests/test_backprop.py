@@ -128,12 +128,24 @@ def test_backward_rejects_a_forward_pass_of_another_shape(field):
         nnbook.backprop.backward(x, y, params, wrong)
 
 
-@pytest.mark.parametrize(
-    ("other", "error"),
-    [(lambda y: y.float(), TypeError), (lambda y: y.to("meta"), ValueError)],
-    ids=["dtype", "device"],
-)
-def test_backward_rejects_y_of_another_dtype_or_device(other, error):
+OTHER_KIND = [
+    (lambda t: t.float(), TypeError, "have the dtype of x"),
+    (lambda t: t.to("meta"), ValueError, "be on the device of x"),
+]
+
+
+@pytest.mark.parametrize(("other", "error", "says"), OTHER_KIND, ids=["dtype", "device"])
+def test_backward_rejects_y_of_another_dtype_or_device(other, error, says):
     x, y, params, fwd = _backward_inputs()
-    with pytest.raises(error, match=r"^y must"):
+    with pytest.raises(error, match=rf"^y must {says}\b"):
         nnbook.backprop.backward(x, other(y), params, fwd)
+
+
+@pytest.mark.parametrize("fields", [("h",), ("h_relu",), ("y_pred",), ("h", "h_relu"), ("h", "h_relu", "y_pred")])
+@pytest.mark.parametrize(("other", "error", "says"), OTHER_KIND, ids=["dtype", "device"])
+def test_backward_rejects_a_forward_pass_of_another_dtype_or_device(fields, other, error, says):
+    """Some fields of fwd changed (agreeing with each other), the rest right: the check names the first."""
+    x, y, params, fwd = _backward_inputs()
+    wrong = fwd._replace(**{field: other(getattr(fwd, field)) for field in fields})
+    with pytest.raises(error, match=rf"^fwd\.{fields[0]} must {says}\b"):
+        nnbook.backprop.backward(x, y, params, wrong)
