@@ -149,3 +149,10 @@ def test_backward_rejects_a_forward_pass_of_another_dtype_or_device(fields, othe
     wrong = fwd._replace(**{field: other(getattr(fwd, field)) for field in fields})
     with pytest.raises(error, match=rf"^fwd\.{fields[0]} must {says}\b"):
         nnbook.backprop.backward(x, y, params, wrong)
+
+
+def test_params_with_an_extra_key_are_rejected():
+    """Four right tensors and one more: the fast path must not let the extra key through."""
+    x, _, params, _ = _backward_inputs()
+    with pytest.raises(ValueError, match=r"^params must have exactly the keys 'w1', 'b1', 'w2', 'b2'"):
+        nnbook.backprop.forward(x, {**params, "w3": params["w2"]})
