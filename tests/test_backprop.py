@@ -1,5 +1,7 @@
 """Hand-derived gradients against autograd, in float64, over random shapes."""
 
+import re
+
 import pytest
 import torch
 from hypothesis import given
@@ -156,3 +158,63 @@ def test_params_with_an_extra_key_are_rejected():
     x, _, params, _ = _backward_inputs()
     with pytest.raises(ValueError, match=r"^params must have exactly the keys 'w1', 'b1', 'w2', 'b2'"):
         nnbook.backprop.forward(x, {**params, "w3": params["w2"]})
+
+
+def _params_with(**changed):
+    x, _, params, _ = _backward_inputs()
+    return x, {**params, **changed}
+
+
+F64 = {"dtype": torch.float64}
+# Each case breaks one thing; the error names what the caller passed and what was expected.
+CHECK_INPUTS_ERRORS = {
+    "x 1-D": (lambda: (torch.ones(5, **F64), _backward_inputs()[2]), ValueError, "x must have shape (n, d_in), got"),
+    "w1 integer": (
+        lambda: _params_with(w1=_backward_inputs()[2]["w1"].long()),
+        TypeError,
+        'params["w1"] must be a floating-point tensor, got',
+    ),
+    "b2 float32": (
+        lambda: _params_with(b2=_backward_inputs()[2]["b2"].float()),
+        TypeError,
+        'params["b2"] must have the dtype of x, torch.float64, got',
+    ),
+    "w1 1-D": (
+        lambda: _params_with(w1=torch.ones(3, **F64)),
+        ValueError,
+        'params["w1"] must have shape (d_in, d_hidden), got',
+    ),
+    "w2 3-D": (
+        lambda: _params_with(w2=torch.ones(4, 2, 1, **F64)),
+        ValueError,
+        'params["w2"] must have shape (d_hidden, d_out), got',
+    ),
+    "b1 length": (
+        lambda: _params_with(b1=torch.ones(5, **F64)),
+        ValueError,
+        'params["b1"] must have shape (4,) (d_hidden,), one bias per column of params["w1"], got',
+    ),
+    "w2 rows": (
+        lambda: _params_with(w2=torch.ones(5, 2, **F64)),
+        ValueError,
+        'params["w2"] must have 4 rows to match params["w1"] of shape (3, 4), got shape (5, 2)',
+    ),
+    "b2 length": (
+        lambda: _params_with(b2=torch.ones(3, **F64)),
+        ValueError,
+        'params["b2"] must have shape (2,) (d_out,), one bias per column of params["w2"], got',
+    ),
+    "x columns": (
+        lambda: (torch.ones(5, 2, **F64), _backward_inputs()[2]),
+        ValueError,
+        'x must have 3 columns to match params["w1"] of shape (3, 4), got shape (5, 2)',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CHECK_INPUTS_ERRORS)
+def test_check_inputs_errors_name_the_argument_and_what_was_expected(case):
+    make, error, message = CHECK_INPUTS_ERRORS[case]
+    x, params = make()
+    with pytest.raises(error, match="^" + re.escape(message)):
+        nnbook.backprop.forward(x, params)
