@@ -218,3 +218,15 @@ def test_check_inputs_errors_name_the_argument_and_what_was_expected(case):
     x, params = make()
     with pytest.raises(error, match="^" + re.escape(message)):
         nnbook.backprop.forward(x, params)
+
+
+def test_loss_value_without_a_loss_is_the_sum_of_squared_errors():
+    _, y, _, fwd = _backward_inputs()
+    expected = ((fwd.y_pred - y) ** 2).sum()  # computed again, by hand
+    torch.testing.assert_close(nnbook.backprop.loss_value(fwd.y_pred, y), expected, rtol=1e-12, atol=0)
+
+
+def test_init_params_without_a_seed_uses_seed_0():
+    default, zero = nnbook.backprop.init_params(3, 4, 2), nnbook.backprop.init_params(3, 4, 2, seed=0)
+    assert all(torch.equal(default[name], zero[name]) for name in zero)
+    assert not torch.equal(nnbook.backprop.init_params(3, 4, 2, seed=1)["w1"], zero["w1"])
