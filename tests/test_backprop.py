@@ -1,5 +1,7 @@
 """Hand-derived gradients against autograd, in float64, over random shapes."""
 
+import re
+
 import pytest
 import torch
 from hypothesis import given
@@ -100,3 +102,131 @@ def test_init_params_shapes_and_seed():
     assert (a["b1"] == 0).all() and (a["b2"] == 0).all()
     with pytest.raises(ValueError, match="d_hidden must be an integer from 1 to 100000"):
         nnbook.backprop.init_params(3, 0, 1)
+
+
+def _backward_inputs():
+    """Valid inputs of `backward` in float64: x (5, 3), y (5, 2), d_hidden 4."""
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randn(5, 3, generator=gen, dtype=torch.float64)
+    y = torch.randn(5, 2, generator=gen, dtype=torch.float64)
+    params = nnbook.backprop.init_params(3, 4, 2, seed=3, dtype=torch.float64)
+    return x, y, params, nnbook.backprop.forward(x, params)
+
+
+def test_backward_without_a_loss_gives_the_sse_gradients():
+    x, y, params, fwd = _backward_inputs()
+    ours = nnbook.backprop.backward(x, y, params, fwd)
+    reference = autograd_gradients(x, y, params, "sse")
+    for name in reference:
+        torch.testing.assert_close(ours[name], reference[name], rtol=1e-10, atol=1e-12, msg=name)
+
+
+@pytest.mark.parametrize("field", ["h", "h_relu", "y_pred"])
+def test_backward_rejects_a_forward_pass_of_another_shape(field):
+    """Each field of fwd is checked on its own (the others keep their right shapes)."""
+    x, y, params, fwd = _backward_inputs()
+    wrong = fwd._replace(**{field: torch.zeros(5, 7, dtype=torch.float64)})
+    with pytest.raises(ValueError, match=rf"fwd\.{field}\b"):
+        nnbook.backprop.backward(x, y, params, wrong)
+
+
+OTHER_KIND = [
+    (lambda t: t.float(), TypeError, "have the dtype of x"),
+    (lambda t: t.to("meta"), ValueError, "be on the device of x"),
+]
+
+
+@pytest.mark.parametrize(("other", "error", "says"), OTHER_KIND, ids=["dtype", "device"])
+def test_backward_rejects_y_of_another_dtype_or_device(other, error, says):
+    x, y, params, fwd = _backward_inputs()
+    with pytest.raises(error, match=rf"^y must {says}\b"):
+        nnbook.backprop.backward(x, other(y), params, fwd)
+
+
+@pytest.mark.parametrize("fields", [("h",), ("h_relu",), ("y_pred",), ("h", "h_relu"), ("h", "h_relu", "y_pred")])
+@pytest.mark.parametrize(("other", "error", "says"), OTHER_KIND, ids=["dtype", "device"])
+def test_backward_rejects_a_forward_pass_of_another_dtype_or_device(fields, other, error, says):
+    """Some fields of fwd changed (agreeing with each other), the rest right: the check names the first."""
+    x, y, params, fwd = _backward_inputs()
+    wrong = fwd._replace(**{field: other(getattr(fwd, field)) for field in fields})
+    with pytest.raises(error, match=rf"^fwd\.{fields[0]} must {says}\b"):
+        nnbook.backprop.backward(x, y, params, wrong)
+
+
+def test_params_with_an_extra_key_are_rejected():
+    """Four right tensors and one more: the fast path must not let the extra key through."""
+    x, _, params, _ = _backward_inputs()
+    with pytest.raises(ValueError, match=r"^params must have exactly the keys 'w1', 'b1', 'w2', 'b2'"):
+        nnbook.backprop.forward(x, {**params, "w3": params["w2"]})
+
+
+def _params_with(**changed):
+    x, _, params, _ = _backward_inputs()
+    return x, {**params, **changed}
+
+
+F64 = {"dtype": torch.float64}
+# Each case breaks one thing; the error names what the caller passed and what was expected.
+CHECK_INPUTS_ERRORS = {
+    "x 1-D": (lambda: (torch.ones(5, **F64), _backward_inputs()[2]), ValueError, "x must have shape (n, d_in), got"),
+    "w1 integer": (
+        lambda: _params_with(w1=_backward_inputs()[2]["w1"].long()),
+        TypeError,
+        'params["w1"] must be a floating-point tensor, got',
+    ),
+    "b2 float32": (
+        lambda: _params_with(b2=_backward_inputs()[2]["b2"].float()),
+        TypeError,
+        'params["b2"] must have the dtype of x, torch.float64, got',
+    ),
+    "w1 1-D": (
+        lambda: _params_with(w1=torch.ones(3, **F64)),
+        ValueError,
+        'params["w1"] must have shape (d_in, d_hidden), got',
+    ),
+    "w2 3-D": (
+        lambda: _params_with(w2=torch.ones(4, 2, 1, **F64)),
+        ValueError,
+        'params["w2"] must have shape (d_hidden, d_out), got',
+    ),
+    "b1 length": (
+        lambda: _params_with(b1=torch.ones(5, **F64)),
+        ValueError,
+        'params["b1"] must have shape (4,) (d_hidden,), one bias per column of params["w1"], got',
+    ),
+    "w2 rows": (
+        lambda: _params_with(w2=torch.ones(5, 2, **F64)),
+        ValueError,
+        'params["w2"] must have 4 rows to match params["w1"] of shape (3, 4), got shape (5, 2)',
+    ),
+    "b2 length": (
+        lambda: _params_with(b2=torch.ones(3, **F64)),
+        ValueError,
+        'params["b2"] must have shape (2,) (d_out,), one bias per column of params["w2"], got',
+    ),
+    "x columns": (
+        lambda: (torch.ones(5, 2, **F64), _backward_inputs()[2]),
+        ValueError,
+        'x must have 3 columns to match params["w1"] of shape (3, 4), got shape (5, 2)',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CHECK_INPUTS_ERRORS)
+def test_check_inputs_errors_name_the_argument_and_what_was_expected(case):
+    make, error, message = CHECK_INPUTS_ERRORS[case]
+    x, params = make()
+    with pytest.raises(error, match="^" + re.escape(message)):
+        nnbook.backprop.forward(x, params)
+
+
+def test_loss_value_without_a_loss_is_the_sum_of_squared_errors():
+    _, y, _, fwd = _backward_inputs()
+    expected = ((fwd.y_pred - y) ** 2).sum()  # computed again, by hand
+    torch.testing.assert_close(nnbook.backprop.loss_value(fwd.y_pred, y), expected, rtol=1e-12, atol=0)
+
+
+def test_init_params_without_a_seed_uses_seed_0():
+    default, zero = nnbook.backprop.init_params(3, 4, 2), nnbook.backprop.init_params(3, 4, 2, seed=0)
+    assert all(torch.equal(default[name], zero[name]) for name in zero)
+    assert not torch.equal(nnbook.backprop.init_params(3, 4, 2, seed=1)["w1"], zero["w1"])

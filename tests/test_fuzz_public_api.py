@@ -265,6 +265,21 @@ INSTANCES: dict[str, Callable[[], Any]] = {
 # Methods that are the class's own machinery, not API a reader calls.
 NOT_API = {"TwoLayerNet": set(dir(torch.nn.Module)) - {"forward"}}
 
+
+def _own_method(cls: type, name: str, member: Any) -> bool:
+    """Whether ``name`` is one of the class's public methods.
+
+    Under mutation testing (tools/mutation.sh) mutmut adds each mutant of a method
+    to its class, named like ``xǁLinearFitǁpredict__mutmut_1``: those are not API.
+    """
+    return (
+        not name.startswith("_")
+        and "__mutmut_" not in name
+        and name not in NOT_API.get(cls.__name__, ())
+        and inspect.isfunction(member)
+    )
+
+
 # Exceptions that are a documented, clear outcome of some calls rather than a failure of the checks.
 ACCEPTED = (nnbook.TrainingDivergedError,)
 
@@ -276,7 +291,7 @@ def _methods() -> dict[str, Callable[[], Callable]]:
         if not inspect.isclass(cls) or dotted not in INSTANCES:
             continue
         for name, member in vars(cls).items():
-            if name.startswith("_") or name in NOT_API.get(cls.__name__, ()) or not inspect.isfunction(member):
+            if not _own_method(cls, name, member):
                 continue
             found[f"{dotted}.{name}"] = lambda d=dotted, n=name: getattr(INSTANCES[d](), n)
     return found
@@ -406,11 +421,7 @@ def test_every_public_class_with_methods_has_an_instance():
     for dotted, cls in PUBLIC.items():
         if not inspect.isclass(cls) or issubclass(cls, BaseException):
             continue
-        own = [
-            n
-            for n, m in vars(cls).items()
-            if not n.startswith("_") and inspect.isfunction(m) and n not in NOT_API.get(cls.__name__, ())
-        ]
+        own = [n for n, m in vars(cls).items() if _own_method(cls, n, m)]
         assert not own or dotted in INSTANCES, f"add a factory for {dotted} to INSTANCES, so that {own} are fuzzed"
 
 

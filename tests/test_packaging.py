@@ -30,9 +30,10 @@ PACKAGE_FILES = sorted(
 
 
 @pytest.fixture(scope="module")
-def dist(tmp_path_factory) -> Path:
+def dist(tmp_path_factory, wheel_build_lock) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    package_wheel.build_wheel(ROOT, out)
+    with wheel_build_lock:  # one sdist build at a time in the repository (tests/conftest.py)
+        package_wheel.build_wheel(ROOT, out)
     return out
 
 
@@ -95,9 +96,10 @@ def test_sdist_holds_the_package_and_its_build_files_not_the_book(dist):
     )
 
 
-def test_two_builds_give_the_same_wheel(dist, tmp_path):
+def test_two_builds_give_the_same_wheel(dist, tmp_path, wheel_build_lock):
     """The site serves this wheel and its reproducibility check compares two builds."""
-    again = package_wheel.build_wheel(ROOT, tmp_path)
+    with wheel_build_lock:
+        again = package_wheel.build_wheel(ROOT, tmp_path)
     assert again.read_bytes() == (dist / again.name).read_bytes()
 
 

@@ -10,11 +10,18 @@ distributions that torch, ipykernel and pip require are linked, which the test
 checks; NumPy, matplotlib and nnbook itself come from pip resolving the wheel
 that the site serves.
 
-The site is served on 127.0.0.1. The notebooks come from the site's archive
-and their install cell, whose address names the deployed site, is pointed at
-that local server: the first notebook installs nnbook with it, as a reader's
-would, and the rest find nnbook importable and skip it. The install command
-of the home page is checked to be the same command.
+The site is served on 127.0.0.1. The notebooks come from the site's pages
+(each the same file as in the site's archive) and their install cell, whose
+address names the deployed site, is pointed at that local server: the first
+notebook installs nnbook with it, as a reader's would, and the rest find nnbook
+importable and skip it. The install command of the home page is checked to be
+the same command.
+
+The environment and the first notebook (the install) are made once per run,
+under a lock, by whichever test process gets there first (``reader`` below);
+each of the other notebooks is a test of its own, so pytest-xdist spreads them
+over the cores. Each notebook's execution must reproduce the build's, cell by
+cell: that one execution stands in for a second build.
 """
 
 from __future__ import annotations
@@ -24,14 +31,16 @@ import functools
 import html
 import http.server
 import io
+import json
+import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
-import time
 import venv
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from urllib.request import urlopen
@@ -97,7 +106,7 @@ def reader_environment(tmp: Path) -> Path:
     return python
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def served(site, tmp_path_factory):
     """The built site on http://127.0.0.1:<port>/<path of site_url>, as the deployed site would be."""
     root = tmp_path_factory.mktemp("served")
@@ -134,47 +143,26 @@ def home_page_command(site: Path) -> str:
     return commands[0]
 
 
-def test_every_downloaded_notebook_runs_for_a_reader(site, served, tmp_path, monkeypatch):
-    import nbclient
-    import nbformat
-    from jupyter_client.manager import KernelManager
+READER_PAGES = notebook_pages()
+# Removed from the reader's environment: the suite's own settings, which a reader does not have.
+NOT_THE_READERS = ("PYTHONPATH", "MPLBACKEND", "VIRTUAL_ENV")
 
-    started = time.perf_counter()
-    # The archive, fetched from the served site, holds the same notebooks as each page's link.
-    archive = zipfile.ZipFile(io.BytesIO(urlopen(served + "downloads/nnbook-notebooks.zip").read()))
-    notebooks, pages = {}, {}
-    for source in notebook_pages():
-        page = f"{source.parent.name}/{source.stem}/"
-        pages[source.stem] = urlopen(served + page).read().decode()
-        assert f'href="{source.stem}.ipynb" download' in pages[source.stem]
-        data = urlopen(f"{served}{page}{source.stem}.ipynb").read()
-        assert archive.read(f"nnbook/{source.stem}.ipynb") == data
-        notebooks[source.stem] = nbformat.reads(data.decode(), as_version=4)
-    assert len(archive.namelist()) == len(notebooks)
 
-    # Each download's first code cell is the guarded install, with the home page's
-    # command; the page does not show it. The other code cells are the page's, and
-    # they carry outputs exactly where the page shows outputs.
-    command = home_page_command(site)
-    install_cells = {}
-    for name, notebook in notebooks.items():
-        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-        install_cells[name] = code[0]
-        assert 'if importlib.util.find_spec("nnbook") is None:' in code[0].source
-        assert f"    %{command}\n" in code[0].source, code[0].source
-        assert "find_spec" not in pages[name]
-        wrappers = re.findall(r'<div class="jp-Cell jp-CodeCell([^"]*)">', pages[name])
-        on_page = ["jp-mod-noOutputs" not in classes for classes in wrappers]
-        assert [bool(cell.outputs) for cell in code[1:]] == on_page, name
-        assert any(on_page), name
-        code[0].source = code[0].source.replace(SITE_URL, served)
+@dataclass
+class Reader:
+    """The reader's environment, made once per run and shared by every test process."""
 
-    python = reader_environment(tmp_path)
-    # Outside the repository, like a reader's download folder.
-    work = tmp_path / "reader"
-    work.mkdir()
-    for variable in ("PYTHONPATH", "MPLBACKEND", "VIRTUAL_ENV"):
-        monkeypatch.delenv(variable, raising=False)
+    python: Path  # the reader's virtual environment's python
+    work: Path  # the reader's download folder, outside the repository
+    folder: Path  # where the environment lives
+    first: str  # the notebook that installed nnbook
+    first_executed: Path  # that notebook, as the reader's kernel left it
+
+
+def reader_settings(mp: pytest.MonkeyPatch, folder: Path) -> None:
+    """The environment variables the reader's kernels and their %pip see."""
+    for variable in NOT_THE_READERS:
+        mp.delenv(variable, raising=False)
     # The build's kernels get their environment from hooks/kernel_env.py: figures on a
     # transparent background (they suit both colour schemes) and one computing thread. The
     # reader's kernel gets the same variables, so that its outputs can be compared with the
@@ -182,70 +170,153 @@ def test_every_downloaded_notebook_runs_for_a_reader(site, served, tmp_path, mon
     sys.path.insert(0, str(ROOT / "hooks"))
     import kernel_env
 
-    for variable, value in kernel_env.kernel_variables(tmp_path / "matplotlib").items():
-        monkeypatch.setenv(variable, value)
+    for variable, value in kernel_env.kernel_variables(folder / "matplotlib").items():
+        mp.setenv(variable, value)
     # The book's pins, so pip resolves the same NumPy and matplotlib as the book (from its cache).
-    monkeypatch.setenv("PIP_CONSTRAINT", str(ROOT / "requirements" / "constraints.txt"))
-    monkeypatch.setenv("PIP_NO_COMPILE", "1")
-    probe = [
-        python,
-        "-c",
-        "import importlib.util as u; print(u.find_spec('nnbook'), u.find_spec('numpy'))",
-    ]
-    assert subprocess.run(probe, capture_output=True, text=True, cwd=work, check=False).stdout.split() == [
-        "None",
-        "None",
-    ]
+    mp.setenv("PIP_CONSTRAINT", str(ROOT / "requirements" / "constraints.txt"))
+    mp.setenv("PIP_NO_COMPILE", "1")
 
-    def run(name: str) -> None:
-        kernel = KernelManager(transport="ipc", ip=str(tmp_path / f"kernel-{name}"))
+
+def download(served: str, source: Path):
+    """The page of ``source`` and its downloaded notebook, fetched from the served site."""
+    import nbformat
+
+    page = f"{source.parent.name}/{source.stem}/"
+    html_text = urlopen(served + page).read().decode()
+    data = urlopen(f"{served}{page}{source.stem}.ipynb").read()
+    return html_text, data, nbformat.reads(data.decode(), as_version=4)
+
+
+def execute(notebook, python: Path, work: Path) -> None:
+    """Run ``notebook`` top to bottom in a kernel started by the reader's python, in ``work``."""
+    import nbclient
+    from jupyter_client.manager import KernelManager
+
+    # The kernel's sockets are files; a Unix socket's path may not pass 107 bytes, which a
+    # folder under pytest's temporary root can, so they live in a short folder of their own.
+    with tempfile.TemporaryDirectory(prefix="nnbook-kernel-") as sockets:
+        kernel = KernelManager(transport="ipc", ip=os.path.join(sockets, "k"))
         kernel.kernel_spec.argv[0] = str(python)  # the reader's python runs the kernel
         try:
             nbclient.NotebookClient(
-                notebooks[name],
-                km=kernel,
-                timeout=600,
-                resources={"metadata": {"path": str(work)}},
+                notebook, km=kernel, timeout=600, resources={"metadata": {"path": str(work)}}
             ).execute()
         finally:
             if kernel.has_kernel:
                 kernel.shutdown_kernel()
 
-    def printed(name: str) -> str:
-        return "".join(output.get("text", "") for output in install_cells[name].outputs)
 
-    # The first notebook finds nnbook missing and installs it; the others, run two at a
-    # time (the machine has two cores), find it installed.
-    first, *others = notebooks
-    run(first)
-    assert "Successfully installed" in printed(first), printed(first)
-    assert f"nnbook-{VERSION}" in printed(first), printed(first)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(run, others))
-    for name in others:
-        assert printed(name) == "", f"{name}'s install cell ran although nnbook was installed"
+def install_printed(notebook) -> str:
+    """What the download's install cell (its first code cell) printed."""
+    first = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    return "".join(output.get("text", "") for output in first.outputs)
 
-    # The reader's executions reproduce the build's, cell by cell (cells that measure time
-    # excepted): the seeds and the pinned versions make the book reproducible, so this one
-    # execution stands in for a second build.
+
+def point_at(notebook, served: str) -> None:
+    """Point the install cell at the local server instead of the deployed site."""
+    first = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    first.source = first.source.replace(SITE_URL, served)
+
+
+@pytest.fixture(scope="session")
+def reader(site, served, tmp_path_factory) -> Reader:
+    """The reader's environment, with nnbook installed by the first notebook as a reader would install it.
+
+    Under pytest-xdist the first process to ask makes it, under a lock, in a folder
+    the processes share; the others wait and reuse it.
+    """
+    import nbformat
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder, record = shared / "reader", shared / "reader.json"
+    with FileLock(str(shared / "reader.lock")):
+        if not record.is_file():
+            folder.mkdir()
+            python = reader_environment(folder)
+            work = folder / "downloads"  # outside the repository, like a reader's download folder
+            work.mkdir()
+            first = READER_PAGES[0]
+            _, _, notebook = download(served, first)
+            point_at(notebook, served)
+            with pytest.MonkeyPatch.context() as mp:
+                reader_settings(mp, folder)
+                probe = "import importlib.util as u; print(u.find_spec('nnbook'), u.find_spec('numpy'))"
+                before = subprocess.run([python, "-c", probe], capture_output=True, text=True, cwd=work).stdout
+                assert before.split() == ["None", "None"], f"the new environment already has nnbook or NumPy: {before}"
+                execute(notebook, python, work)
+            nbformat.write(notebook, folder / f"{first.stem}.executed.ipynb")
+            record.write_text(json.dumps({"python": str(python), "work": str(work), "first": first.stem}))
+        made = json.loads(record.read_text())
+    return Reader(
+        Path(made["python"]),
+        Path(made["work"]),
+        folder,
+        made["first"],
+        folder / f"{made['first']}.executed.ipynb",
+    )
+
+
+def build_execution(source: Path):
+    """The execution of ``source`` that the build rendered (its notebook cache)."""
     sys.path.insert(0, str(ROOT / "tools"))
     import check_reproducible
 
-    cache = check_reproducible.notebook_cache()
-    differences = []
-    for source in notebook_pages():
-        fresh = copy.deepcopy(notebooks[source.stem])
-        code = [cell for cell in fresh.cells if cell.cell_type == "code"]
-        fresh.cells.remove(code[0])  # the install cell, which only the download has
-        differences += check_reproducible.compare_notebooks(source.stem, cache.executed_notebook(source), fresh)
+    return check_reproducible, check_reproducible.notebook_cache().executed_notebook(source)
+
+
+@pytest.mark.parametrize("source", READER_PAGES, ids=lambda p: p.stem)
+def test_downloaded_notebook_runs_for_a_reader(site, served, reader, source, tmp_path, monkeypatch):
+    import nbformat
+
+    page, data, notebook = download(served, source)
+    assert f'href="{source.stem}.ipynb" download' in page
+    # The archive, fetched from the served site, holds the same file as the page's link.
+    archive = zipfile.ZipFile(io.BytesIO(urlopen(served + "downloads/nnbook-notebooks.zip").read()))
+    assert archive.read(f"nnbook/{source.stem}.ipynb") == data
+
+    # The download's first code cell is the guarded install, with the home page's
+    # command; the page does not show it. The other code cells are the page's, and
+    # they carry outputs exactly where the page shows outputs.
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert 'if importlib.util.find_spec("nnbook") is None:' in code[0].source
+    assert f"    %{home_page_command(site)}\n" in code[0].source, code[0].source
+    assert "find_spec" not in page
+    wrappers = re.findall(r'<div class="jp-Cell jp-CodeCell([^"]*)">', page)
+    on_page = ["jp-mod-noOutputs" not in classes for classes in wrappers]
+    assert [bool(cell.outputs) for cell in code[1:]] == on_page
+    assert any(on_page)
+
+    if source.stem == reader.first:
+        # Executed by the fixture: it found nnbook missing and installed it from the served wheel.
+        notebook = nbformat.read(reader.first_executed, as_version=4)
+        assert "Successfully installed" in install_printed(notebook), install_printed(notebook)
+        assert f"nnbook-{VERSION}" in install_printed(notebook), install_printed(notebook)
+    else:
+        point_at(notebook, served)
+        reader_settings(monkeypatch, reader.folder)
+        execute(notebook, reader.python, reader.work)
+        assert install_printed(notebook) == "", "the install cell ran although nnbook was installed"
+
+    # The reader's execution reproduces the build's, cell by cell (cells that measure time
+    # excepted): the seeds and the pinned versions make the book reproducible, so this one
+    # execution stands in for a second build.
+    check_reproducible, built = build_execution(source)
+    fresh = copy.deepcopy(notebook)
+    fresh.cells.remove(next(cell for cell in fresh.cells if cell.cell_type == "code"))  # only the download has it
+    differences = check_reproducible.compare_notebooks(source.stem, built, fresh)
     assert differences == [], "\n".join(differences)
 
+
+def test_the_reader_runs_nnbook_and_numpy_from_their_own_environment(reader, monkeypatch):
+    """After the install, nnbook and NumPy come from the reader's environment, not from this repository."""
+    reader_settings(monkeypatch, reader.folder)
     where = subprocess.run(
-        [python, "-c", "import nnbook, numpy; print(nnbook.__file__, numpy.__file__)"],
+        [reader.python, "-c", "import nnbook, numpy; print(nnbook.__file__, numpy.__file__)"],
         capture_output=True,
         text=True,
         check=True,
-        cwd=work,
+        cwd=reader.work,
     ).stdout
-    assert where.count(str(tmp_path / "reader-venv")) == 2 and str(ROOT) not in where, where
-    print(f"reader test: {len(notebooks)} notebooks in {time.perf_counter() - started:.1f} s")
+    assert where.count(str(reader.folder / "reader-venv")) == 2 and str(ROOT) not in where, where

@@ -23,18 +23,29 @@ status=0
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 nice -n 19 .venv/bin/mutmut run --max-children "${MUTMUT_CHILDREN:-2}" "$@" || status=$?
 
-.venv/bin/mutmut export-cicd-stats >/dev/null
-.venv/bin/python - <<'EOF'
-import json
+# Per module, from the status mutmut gives each mutant (mutmut results --all true); mutants not
+# run yet ("not checked") are left out of the score. Caught: killed, timed out or crashed; a
+# mutant no test runs ("no tests") or a suspicious one counts as missed, like a survivor.
+tally=$(cat <<'EOF'
+import collections
+import sys
 
-stats = json.load(open("mutants/mutmut-cicd-stats.json"))
-print("mutants:", ", ".join(f"{k} {v}" for k, v in stats.items()))
-caught = stats["killed"] + stats["timeout"] + stats["segfault"]
-# A mutant no test runs ("no tests") counts as missed, like a survivor.
-judged = caught + stats["survived"] + stats["no_tests"] + stats["suspicious"]
-if judged:
-    print(f"score: {caught}/{judged} = {caught / judged:.1%} caught (killed, timed out or crashed)")
+counts = collections.defaultdict(collections.Counter)
+for line in sys.stdin:
+    name, _, status = line.strip().rpartition(": ")
+    if "__mutmut_" in name:
+        counts[name.split(".x")[0]][status] += 1  # nnbook.backprop.x_backward__mutmut_1 -> nnbook.backprop
+caught_statuses = ("killed", "timeout", "segfault")
+print(f"{'module':<24} {'caught':>6} {'missed':>6} {'not run':>7}  score")
+for module in sorted(counts):
+    c = counts[module]
+    caught = sum(c[s] for s in caught_statuses)
+    missed = sum(n for s, n in c.items() if s not in caught_statuses and s != "not checked")
+    score = f"{caught / (caught + missed):.1%}" if caught + missed else "-"
+    print(f"{module:<24} {caught:6d} {missed:6d} {c['not checked']:7d}  {score}")
 EOF
-echo "not killed:"
-.venv/bin/mutmut results
+)
+.venv/bin/mutmut results --all true 2>/dev/null | .venv/bin/python -c "$tally"
+echo "not killed (mutants not run yet are listed as not checked):"
+.venv/bin/mutmut results 2>/dev/null | grep -v ": not checked$" || true
 exit "$status"

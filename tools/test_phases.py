@@ -3,6 +3,9 @@
 
     .venv/bin/python tools/test_phases.py .cache/test-report.xml [--wall SECONDS]
 
+It prints the seconds each phase's tests took (summed over the workers), the
+wall-clock time of the run when given, and the slowest tests.
+
 ``python3 make.py test`` writes the report and runs this script after the tests.
 Each test's time includes its fixtures' setup, so the site build is counted in
 the phase of the first test that asked for the site (the script names it).
@@ -17,6 +20,8 @@ import sys
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
+TOP = 10  # how many of the slowest tests to list
+
 
 def phase(classname: str, name: str) -> str:
     """The phase a test belongs to, from its JUnit class name (dotted path) and name."""
@@ -24,9 +29,9 @@ def phase(classname: str, name: str) -> str:
         return "chapters and README run by pytest-codeblocks"
     if classname.endswith("test_browser"):
         return "browser tests (Chromium)"
+    if classname.endswith("test_reader"):
+        return "reader: downloaded notebooks run in a fresh environment"
     if classname.endswith("test_site"):
-        if name.startswith("test_downloaded_notebook"):
-            return "site: downloaded notebooks executed afresh and compared"
         return "site: build and checks of the built pages"
     return "package tests"
 
@@ -53,7 +58,7 @@ def main() -> int:
     if args.wall is not None:
         print(f"{'wall-clock time of the run':<{width}}         {args.wall:7.1f}")
     print("\nslowest tests (setup included, so the first test to use the site includes its build):")
-    for time, test in sorted(slowest, reverse=True)[:8]:
+    for time, test in sorted(slowest, reverse=True)[:TOP]:
         print(f"  {time:6.1f} s  {test}")
     return 0
 
