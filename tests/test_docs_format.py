@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import jupytext
 import pytest
+from markdown_it import MarkdownIt
+from pytest_codeblocks import extract_from_buffer
 
 from site_helpers import notebook_pages
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
 CONT = "<!--pytest-codeblocks:cont-->"
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<ticks>`{3,}|~{3,})(?P<info>.*)$")
 
@@ -124,3 +128,62 @@ def test_every_figure_has_alt_text(path):
             assert re.search(r"^# alt: \S.{10,}", cell.source, flags=re.M), (
                 f"{path.name}: describe the figure in a '# alt: ...' comment in the cell that shows it"
             )
+
+
+def collected_pages(config) -> list[Path]:
+    """The Markdown files that `pytest --codeblocks` collects: every `.md` under the configured testpaths."""
+    found = set()
+    for entry in config.getini("testpaths"):
+        path = config.rootpath / entry
+        found.update([path] if path.suffix == ".md" else path.rglob("*.md"))
+    return sorted(found)
+
+
+def pytest_generate_tests(metafunc):
+    if "page" in metafunc.fixturenames:
+        pages = collected_pages(metafunc.config)
+        metafunc.parametrize("page", pages, ids=[str(p.relative_to(metafunc.config.rootpath)) for p in pages])
+
+
+def python_fences(path: Path) -> list[tuple[int, int, str]]:
+    """(first line, line after the closing fence, code) of every python fence, as a CommonMark parser sees the page."""
+    tokens = MarkdownIt("commonmark").parse(path.read_text(encoding="utf-8"))
+    return [(t.map[0] + 1, t.map[1], t.content) for t in tokens if t.type == "fence" and t.info.strip() == "python"]
+
+
+def test_collected_pages_include_every_chapter(pytestconfig):
+    """The pages checked below are the ones pytest collects, and they include every chapter and the README."""
+    pages = collected_pages(pytestconfig)
+    assert set(chapters()) | {ROOT / "README.md"} <= set(pages)
+
+
+def test_pytest_runs_every_python_fence(page):
+    """pytest-codeblocks runs each python fence, alone or continuing a python block.
+
+    `<!--pytest-codeblocks:cont-->` appends a block to the fence before it, whatever that
+    fence's language: after a ```` ```text ```` fence, the code joins a text block that is
+    never run, and so does every later block of the chapter. pytest-codeblocks sees only
+    backtick fences, so non-python code between python blocks goes in a `~~~` fence.
+    This asks pytest-codeblocks itself, by extracting the page up to the end of each fence.
+    """
+    lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
+    for first, end, code in python_fences(page):
+        blocks = extract_from_buffer(io.StringIO("".join(lines[:end])))
+        assert blocks, f"{page.name}:{first}: pytest-codeblocks finds no block here"
+        receiver = blocks[-1]
+        assert receiver.syntax == "python" and receiver.code.endswith(code), (
+            f"{page.name}:{first}: pytest-codeblocks does not run this python block: it joins the "
+            f"{receiver.syntax!r} block of line {receiver.lineno}. Write non-python fences before a "
+            "<!--pytest-codeblocks:cont--> block with ~~~ (e.g. ~~~text), which pytest-codeblocks ignores."
+        )
+
+
+@pytest.mark.parametrize("path", chapters(), ids=lambda p: p.name)
+def test_pytest_runs_the_chapter_as_one_block(path):
+    """pytest-codeblocks runs a notebook page as one python block: its python fences, in order, and nothing else."""
+    with path.open(encoding="utf-8") as handle:
+        blocks = [b for b in extract_from_buffer(handle) if b.syntax == "python"]
+    assert [b.code for b in blocks] == ["".join(code for _, _, code in python_fences(path))], (
+        f"{path.name}: pytest-codeblocks would run {len(blocks)} python block(s) that differ from the page's "
+        "python fences joined in order"
+    )
