@@ -408,6 +408,10 @@ def _run_rank(
             torch.cuda.set_device(rank)
         store = dist.TCPStore(_HOST, port, world_size, is_master=False, timeout=timeout)
         dist.init_process_group(backend, store=store, rank=rank, world_size=world_size, timeout=timeout)
+        # Gloo connects the ranks pairwise; a rank whose side is connected may go on, finish and
+        # close its connections while another is still connecting, which then fails ("connection
+        # closed by peer"). Nobody starts the worker until every rank has joined.
+        dist.barrier()
         try:
             result = worker(rank, world_size, *args, **kwargs)
         except BaseException as error:
