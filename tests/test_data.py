@@ -176,3 +176,33 @@ def test_simulate_nonlinear_bad_arguments_are_named(kwargs, error, message):
 def test_nonlinear_mean_checks_its_shape():
     with pytest.raises(ValueError, match=r"x must have shape \(n, 3\)"):
         nnbook.data.nonlinear_mean(torch.zeros(4, 2))
+
+
+def test_documented_defaults_are_the_ones_used():
+    # The chapters call these without arguments and promise the same data every time:
+    # the defaults are part of the API (mutation testing changed each and nothing noticed).
+    x, y = nnbook.simulate_regression()
+    explicit = nnbook.simulate_regression(n=100, coefs=nnbook.TRUE_COEFS, noise_sd=1.0, seed=0)
+    assert torch.equal(x, explicit.x) and torch.equal(y, explicit.y)
+    curved = nnbook.data.simulate_nonlinear()
+    explicit = nnbook.data.simulate_nonlinear(n=200, noise_sd=0.5, seed=0)
+    assert curved.x.shape[0] == 200
+    assert torch.equal(curved.x, explicit.x) and torch.equal(curved.y, explicit.y)
+    default_split = nnbook.data.split_data(x, y)
+    explicit_split = nnbook.data.split_data(x, y, fractions=(0.6, 0.2, 0.2), seed=0)
+    for part, same in zip(default_split, explicit_split, strict=True):
+        assert torch.equal(part.x, same.x) and torch.equal(part.y, same.y)
+
+
+def test_one_coefficient_is_one_input_column():
+    x, y = nnbook.simulate_regression(n=30, coefs=[2.0], noise_sd=0.1, seed=0, dtype=torch.float64)
+    assert x.shape == (30, 1) and y.shape == (30, 1)
+    slope = (x * y).sum() / (x * x).sum()  # least squares through the origin, one column
+    assert abs(slope.item() - 2.0) < 0.1
+
+
+def test_split_needs_a_training_row_too():
+    # 4 rows at (0.02, 0.49, 0.49) round to 2 validation and 2 test rows, leaving none to train on.
+    x, y = _numbered(4)
+    with pytest.raises(ValueError, match="that would give 0 training, 2 validation and 2 test rows"):
+        nnbook.data.split_data(x, y, fractions=(0.02, 0.49, 0.49))
