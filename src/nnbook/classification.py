@@ -23,9 +23,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import _checks
-from .trainers.common import EpochCallback, Run, TrainResult, seeded_module
-from .trainers.module import build_mlp
-from .trainers.optim import OPTIMIZERS
+from .trainers.common import EpochCallback, Run, TrainResult
+from .trainers.optim import OPTIMIZERS, _optimize
 
 __all__ = [
     "ClassificationData",
@@ -367,16 +366,5 @@ def train_classifier(
         patience=patience,
         optimizer=optimizer,
     )
-    model = seeded_module(lambda: build_mlp(run.d_in, run.d_hidden, run.d_out), run.seed).to(run.device, run.x.dtype)
-    loss_fn = nn.CrossEntropyLoss()  # logits (n, k) and labels (n,); the mean over the rows
-    opt = OPTIMIZERS[run.optimizer](model.parameters(), lr=run.lr)
-    for epoch in range(1, run.epochs + 1):
-        for x_batch, y_batch in run.batches():  # all rows at once, unless batch_size asks for mini-batches
-            error = loss_fn(model(x_batch), y_batch)
-            run.record(epoch, error)
-            opt.zero_grad()
-            error.backward()
-            opt.step()
-        if run.end_epoch(epoch, model):  # True when early stopping ends the run
-            break
-    return run.finish(model=model)
+    # The loop of train_optim; the loss takes logits (n, k) and labels (n,) and averages over the rows.
+    return _optimize(run, nn.CrossEntropyLoss())

@@ -63,8 +63,16 @@ def train_optim(
         patience=patience,
         optimizer=optimizer,
     )
+    return _optimize(run, nn.MSELoss(reduction="sum" if run.loss == "sse" else "mean"))
+
+
+def _optimize(run: Run, loss_fn: nn.Module) -> TrainResult:
+    """The loop of `train_optim`, for any loss: ``nn.Sequential``, a ``torch.optim`` optimizer, ``loss_fn``.
+
+    ``run`` has checked the arguments and holds the data; `nnbook.classification.train_classifier`
+    calls this with ``nn.CrossEntropyLoss()``.
+    """
     model = seeded_module(lambda: build_mlp(run.d_in, run.d_hidden, run.d_out), run.seed).to(run.device, run.x.dtype)
-    loss_fn = nn.MSELoss(reduction="sum" if run.loss == "sse" else "mean")
     opt = OPTIMIZERS[run.optimizer](model.parameters(), lr=run.lr)
     for epoch in range(1, run.epochs + 1):
         for x_batch, y_batch in run.batches():  # all rows at once, unless batch_size asks for mini-batches
