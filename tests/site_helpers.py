@@ -178,6 +178,12 @@ def page_paths() -> list[str]:
     return sorted(set(paths))
 
 
+@functools.lru_cache(maxsize=256)
+def _compressed(path: str, mtime_ns: int, size: int) -> bytes:
+    """``path`` gzip-compressed; kept while the file is unchanged (every page loads the same bundles)."""
+    return gz.compress(Path(path).read_bytes(), compresslevel=6, mtime=0)
+
+
 def serve(directory: Path, *, gzip: bool = False):
     """Serve ``directory`` on a free localhost port in a thread; returns (server, base URL).
 
@@ -197,7 +203,8 @@ def serve(directory: Path, *, gzip: bool = False):
             wants_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
             if not (gzip and wants_gzip and os.path.isfile(path) and path.endswith(COMPRESSED_TYPES)):
                 return super().send_head()
-            body = gz.compress(Path(path).read_bytes(), compresslevel=6, mtime=0)
+            stat = os.stat(path)
+            body = _compressed(path, stat.st_mtime_ns, stat.st_size)
             self.send_response(200)
             self.send_header("Content-Type", self.guess_type(path))
             self.send_header("Content-Encoding", "gzip")

@@ -21,4 +21,6 @@ document.addEventListener("DOMContentLoaded", () => {
       details.appendChild(next);
     }
   });
+  // The PDF printer (tools/build_pdf.py) waits for this mark before it unfolds every solution.
+  document.documentElement.dataset.nnbookSolutions = "folded";
 });
