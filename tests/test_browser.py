@@ -574,6 +574,11 @@ def test_the_book_as_one_pdf_has_every_chapter_and_typeset_math(book_pdf, site, 
         titles.append(re.sub(r"\s+", " ", h1.get_text(" ")).replace("¶", "").strip())
     assert len(titles) >= 7
     assert [t for t in titles if flat.count(t) < 2] == []
+    # Every exercise's solution is printed unfolded: its code's first line is in the text.
+    print_page = (site / "print_page" / "index.html").read_text(encoding="utf-8")
+    solutions = set(re.findall(r"# Solution to exercise \d+(?:\.\d+)*", print_page))
+    assert len(solutions) >= 10
+    assert sorted(s for s in solutions if s not in flat) == []
     # A formula from chapter 3 typeset (MathML), not left as TeX: the partial-derivative sign, no backslashes.
     assert "∂" in text
     assert "\\partial" not in text and "\\frac" not in text
