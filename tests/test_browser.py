@@ -160,7 +160,7 @@ def visit(browser, url: str, *, axe: Path | None = None, dark: bool = True) -> P
     context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
     page = context.new_page()
     report = PageReport(url)
-    sizes: dict[str, int] = {}
+    sizes: list[int] = []  # one per finished request: a URL fetched twice counts twice
     pending: set = set()  # requests started and not yet finished (or failed)
 
     def on_request(request):
@@ -171,7 +171,7 @@ def visit(browser, url: str, *, axe: Path | None = None, dark: bool = True) -> P
         pending.discard(request)
         try:  # the encoded (compressed) body plus headers: what crossed the network
             s = request.sizes()
-            sizes[request.url] = s["responseBodySize"] + s["responseHeadersSize"]
+            sizes.append(s["responseBodySize"] + s["responseHeadersSize"])
         except Exception:  # a request without a response has no sizes
             pass
 
@@ -218,7 +218,7 @@ def visit(browser, url: str, *, axe: Path | None = None, dark: bool = True) -> P
                 raise AssertionError(f"requests never finished: {[r.url for r in pending]}")
             page.wait_for_timeout(20)  # lets Playwright deliver the requests' events
             waited += 20
-        report.transferred = sum(sizes.values())
+        report.transferred = sum(sizes)
     finally:
         context.close()
     report.images, report.raw_math, report.headings = found["images"], found["rawMath"], found["headings"]
