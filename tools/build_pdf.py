@@ -13,16 +13,18 @@ is left to typeset. ``python3 make.py build`` runs it after the build.
 Printing takes a while, so the PDF is kept in ``.cache/nnbook-pdf/`` and reused
 when nothing it is printed from has changed: the key is a hash of every file of
 the site the print loaded (the print page's HTML, each stylesheet, script, image
-and font it requested, by content), the fonts installed on the machine (their
-paths, as fontconfig lists them), Chromium's version and this script's source
-(the print options). A print that requested anything from outside the site is
-not cached.
+and font it requested, by content; one it asked for and did not find, as absent),
+the fonts installed on the machine (their paths, as fontconfig lists them, not
+their contents), Chromium's version and command-line flags, Playwright's version
+and this script's source (the print options). A print that requested anything
+from outside the site is not cached. ``--no-cache`` prints afresh.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.metadata
 import json
 import shutil
 import subprocess
@@ -58,6 +60,8 @@ def _key(site: Path, files: list[str], chromium_version: str) -> str:
     digest = hashlib.sha256()
     digest.update(Path(__file__).read_bytes())
     digest.update(chromium_version.encode())
+    digest.update(" ".join(CHROMIUM_ARGS).encode())
+    digest.update(importlib.metadata.version("playwright").encode())
     fonts = shutil.which("fc-list")
     if fonts:
         listed = subprocess.run([fonts, "--format", "%{file}\n"], capture_output=True, text=True).stdout
