@@ -326,7 +326,7 @@ def test_the_checks_catch_a_broken_page(browser, axe_js, tmp_path):
 
     Its header has a stand-in for Material's palette toggle; after the switch to the dark
     scheme a paragraph that was legible loses its contrast and an image without alt text
-    appears in the header, which only the dark scheme's axe runs can see.
+    appears in the header, which only the dark scheme's axe run can see.
     """
     dark_only = (
         "<style>.dark-only { display: none } [data-md-color-scheme=slate] .dark-only { display: inline }"
