@@ -471,6 +471,7 @@ class _Background:
     def __init__(self, sources: list[Path]):
         self.futures = {source: concurrent.futures.Future() for source in sources}
         self.started = time.perf_counter()
+        self.thread_cpu = None  # CPU seconds this process spent driving the kernels (this thread)
         self.thread = threading.Thread(target=self._run, name="nnbook-kernels", daemon=True)
         self.thread.start()
 
@@ -482,6 +483,7 @@ class _Background:
     def _run(self):
         try:
             execute_all(list(self.futures), _root, _kernel_name, on_done=self._finished)
+            self.thread_cpu = time.thread_time()
         except BaseException as error:  # the first failure: every chapter not done reports it
             for future in self.futures.values():
                 if not future.done():
@@ -508,7 +510,7 @@ class _Background:
         )
         log.info(
             f"executed {len(done)} notebook(s) with {jobs()} kernel(s) in {time.perf_counter() - self.started:.1f} s"
-            f" (alongside the rendering): {times}"
+            f" (alongside the rendering; {self.thread_cpu or 0:.1f} CPU s in this process's thread): {times}"
         )
 
 
