@@ -71,6 +71,16 @@ class ForkServer:
         self.cwd = cwd
         self.process: subprocess.Popen | None = None
         self.error: str | None = None
+        self._forked = 0
+
+    @property
+    def forked(self) -> int:
+        """How many kernels the server has forked so far."""
+        if self.process is not None and self.process.stdout is not None:
+            os.set_blocking(self.process.stdout.fileno(), False)
+            while line := self.process.stdout.readline():
+                self._forked += line.startswith(b"forked ")
+        return self._forked
 
     @property
     def running(self) -> bool:
@@ -326,6 +336,8 @@ def serve(socket_path: str) -> int:
                         _become_kernel(request, fds, [listener, *kernels.values(), selector])
                     for fd in fds:
                         os.close(fd)
+                    sys.stdout.write(f"forked {pid}\n")  # counted by ForkServer.forked
+                    sys.stdout.flush()
                     kernels[pid] = connection
                     selector.register(connection, selectors.EVENT_READ, pid)
                     connection.sendall(json.dumps({"pid": pid}).encode() + b"\n")

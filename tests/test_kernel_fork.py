@@ -25,7 +25,8 @@ NOTEBOOK = [
     "import os, random\nimport torch\nimport matplotlib.pyplot as plt\ntorch.manual_seed(0)\n"
     "x = torch.randn(4, 3)\nprint(x.sum().item(), torch.nn.Linear(3, 2)(x).detach().numpy().round(4))",
     "plt.plot(x[:, 0], x[:, 1]); plt.show()",
-    "print(os.getcwd(), os.environ['OMP_NUM_THREADS'], torch.get_num_threads(), 'torch' in dir())",
+    "print(os.getcwd(), os.environ['OMP_NUM_THREADS'], torch.get_num_threads(), 'torch' in dir(),"
+    " os.environ.get('JPY_PARENT_PID'))",
     "print('unseeded', torch.seed(), random.random(), os.getpid(), os.getppid())",
 ]
 
@@ -106,7 +107,8 @@ def test_a_forked_kernel_gives_the_outputs_of_a_usual_kernel(server, env, socket
     # Same outputs, the figure included, in the folder asked for, with the kernels' thread count.
     assert check_reproducible.cell_outputs(forked)[:3] == check_reproducible.cell_outputs(usual)[:3]
     assert "image/png" in forked.cells[1].outputs[0]["data"]
-    assert printed(forked.cells[2]) == f"{tmp_path} 1 1 True\n"
+    # The environment is the one asked for, jupyter_client's variables included.
+    assert printed(forked.cells[2]) == f"{tmp_path} 1 1 True {os.getpid()}\n"
     # What a new process seeds from the OS is not shared between kernels forked from one template.
     again, _ = run(NOTEBOOK, env, sockets, server.socket_path, work=tmp_path, name="c")
     first, second = printed(forked.cells[3]).split()[1:3], printed(again.cells[3]).split()[1:3]

@@ -22,6 +22,13 @@ under a lock, by whichever test process gets there first (``reader`` below);
 each of the other notebooks is a test of its own, so pytest-xdist spreads them
 over the cores. Each notebook's execution must reproduce the build's, cell by
 cell: that one execution stands in for a second build.
+
+Those kernels are forked (``hooks/kernel_fork.py``, on Linux and macOS) from one
+template process per test process, run by the reader's python in the reader's
+environment and started after the install, which imported torch, NumPy, matplotlib
+and ipykernel from that environment once: each notebook still runs top to bottom
+in a fresh kernel of the reader's environment, without paying those imports again.
+The first notebook (the install) runs in a kernel started the usual way.
 """
 
 from __future__ import annotations
@@ -216,6 +223,10 @@ class ReaderForks:
         server = self.servers[key]
         return server.socket_path if server.running else None
 
+    def forked(self, python: Path, env: dict[str, str]) -> int:
+        """How many kernels the template of ``python`` and ``env`` has forked."""
+        return self.servers[(str(python), tuple(sorted(env.items())))].forked
+
     def close(self):
         for server in self.servers.values():
             server.stop()
@@ -251,6 +262,7 @@ def execute(notebook, python: Path, work: Path, forks: ReaderForks | None = None
             transport="ipc", ip=os.path.join(sockets, "k")
         )
         kernel.kernel_spec.argv[0] = str(python)  # the reader's python runs the kernel
+        before = forks.forked(python, env) if forked else 0
         try:
             nbclient.NotebookClient(
                 notebook, km=kernel, timeout=600, resources={"metadata": {"path": str(work)}}
@@ -258,6 +270,8 @@ def execute(notebook, python: Path, work: Path, forks: ReaderForks | None = None
         finally:
             if kernel.has_kernel:
                 kernel.shutdown_kernel()
+        # The template forked this kernel (rather than refusing, which would start the usual one).
+        assert not forked or forks.forked(python, env) == before + 1, "the reader's kernel was not forked"
 
 
 def install_printed(notebook) -> str:
