@@ -235,6 +235,10 @@ class ReaderForks:
 
 @pytest.fixture(scope="session")
 def forks():
+    """The reader's fork servers; None (every kernel started the usual way) with ``NNBOOK_FORK_KERNELS=0``."""
+    if os.environ.get("NNBOOK_FORK_KERNELS", "1") == "0":
+        yield None
+        return
     made = ReaderForks()
     yield made
     made.close()
