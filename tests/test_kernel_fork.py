@@ -22,12 +22,13 @@ pytestmark = pytest.mark.skipif(not kernel_fork.supported(), reason="kernels are
 
 # Seeded computation, a figure, and what a new process draws from the OS (unseeded generators, pids).
 NOTEBOOK = [
-    "import os, random\nimport torch\nimport matplotlib.pyplot as plt\ntorch.manual_seed(0)\n"
-    "x = torch.randn(4, 3)\nprint(x.sum().item(), torch.nn.Linear(3, 2)(x).detach().numpy().round(4))",
+    "import os, random\nimport torch\nimport matplotlib.pyplot as plt\n"
+    "print('unseeded', torch.rand(1).item(), random.random(), os.getpid(), os.getppid())",
+    "torch.manual_seed(0)\nx = torch.randn(4, 3)\n"
+    "print(x.sum().item(), torch.nn.Linear(3, 2)(x).detach().numpy().round(4))",
     "plt.plot(x[:, 0], x[:, 1]); plt.show()",
     "print(os.getcwd(), os.environ['OMP_NUM_THREADS'], torch.get_num_threads(), 'torch' in dir(),"
     " os.environ.get('JPY_PARENT_PID'))",
-    "print('unseeded', torch.seed(), random.random(), os.getpid(), os.getppid())",
 ]
 
 
@@ -100,18 +101,19 @@ def test_a_forked_kernel_gives_the_outputs_of_a_usual_kernel(server, env, socket
     forked, forked_client = run(NOTEBOOK, env, sockets, server.socket_path, work=tmp_path, name="a")
     usual, usual_kernel = run(NOTEBOOK, env, sockets, None, work=tmp_path, name="b")
     # Forked: the kernel is a child of the template, not the process jupyter_client started.
-    *_, pid, ppid = printed(forked.cells[3]).split()
+    *_, pid, ppid = printed(forked.cells[0]).split()
     assert int(ppid) == server.process.pid and int(pid) != forked_client
-    *_, pid, ppid = printed(usual.cells[3]).split()
+    *_, pid, ppid = printed(usual.cells[0]).split()
     assert int(pid) == usual_kernel and int(ppid) == os.getpid()
     # Same outputs, the figure included, in the folder asked for, with the kernels' thread count.
-    assert check_reproducible.cell_outputs(forked)[:3] == check_reproducible.cell_outputs(usual)[:3]
-    assert "image/png" in forked.cells[1].outputs[0]["data"]
+    assert check_reproducible.cell_outputs(forked)[1:] == check_reproducible.cell_outputs(usual)[1:]
+    assert "image/png" in forked.cells[2].outputs[0]["data"]
     # The environment is the one asked for, jupyter_client's variables included.
-    assert printed(forked.cells[2]) == f"{tmp_path} 1 1 True {os.getpid()}\n"
-    # What a new process seeds from the OS is not shared between kernels forked from one template.
+    assert printed(forked.cells[3]) == f"{tmp_path} 1 1 True {os.getpid()}\n"
+    # What a new process draws from the OS (torch's and Python's unseeded generators) is not shared
+    # between kernels forked from one template.
     again, _ = run(NOTEBOOK, env, sockets, server.socket_path, work=tmp_path, name="c")
-    first, second = printed(forked.cells[3]).split()[1:3], printed(again.cells[3]).split()[1:3]
+    first, second = printed(forked.cells[0]).split()[1:3], printed(again.cells[0]).split()[1:3]
     assert first[0] != second[0] and first[1] != second[1], (first, second)
 
 
