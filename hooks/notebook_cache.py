@@ -13,6 +13,8 @@ execution over:
   and the error (at that page, or at the end of the build at the latest).
   Each kernel gets the environment a sequential build gives it (see
   :func:`kernel_environment`), so the outputs are those of a sequential build.
+  On Linux and macOS the kernels are forked from one template process that has
+  imported torch (``hooks/kernel_fork.py``; ``NNBOOK_FORK_KERNELS=0`` turns it off).
 - **Keyed on everything an output depends on**: the chapter's text, the
   package's source under ``src/nnbook``, the hooks that set up and run the
   kernels (``kernel_env.py`` and this one), the Python version
