@@ -13,6 +13,8 @@ execution over:
   and the error (at that page, or at the end of the build at the latest).
   Each kernel gets the environment a sequential build gives it (see
   :func:`kernel_environment`), so the outputs are those of a sequential build.
+  On Linux and macOS the kernels are forked from one template process that has
+  imported torch (``hooks/kernel_fork.py``; ``NNBOOK_FORK_KERNELS=0`` turns it off).
 - **Keyed on everything an output depends on**: the chapter's text, the
   package's source under ``src/nnbook``, the hooks that set up and run the
   kernels (``kernel_env.py`` and this one), the Python version
@@ -49,13 +51,14 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+import kernel_fork
 from kernel_env import kernel_variables
 
 CACHE = Path(".cache") / "nnbook-notebooks"
 HTML_CACHE = Path(".cache") / "mkdocs-jupyter"
 KEEP = 5
 # The build hooks whose code decides how a chapter is executed (environment, kernel, probe).
-_EXECUTION_HOOKS = ("kernel_env.py", "notebook_cache.py")
+_EXECUTION_HOOKS = ("kernel_env.py", "kernel_fork.py", "notebook_cache.py")
 # Packages whose version can change what a chapter prints or draws, or how it is rendered.
 _VERSIONED = ("torch", "numpy", "matplotlib", "nbconvert", "nbclient", "ipykernel", "mkdocs-jupyter", "jupytext")
 # Run in each kernel after the chapter's own cells, and removed from the notebook: the
@@ -137,13 +140,19 @@ def jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def forking() -> bool:
+    """Whether kernels are forked from a template that has imported torch (``hooks/kernel_fork.py``):
+    on Linux and macOS, unless ``NNBOOK_FORK_KERNELS=0``."""
+    return kernel_fork.supported() and os.environ.get("NNBOOK_FORK_KERNELS", "1") != "0"
+
+
 def _read_source(source: Path):
     import jupytext
 
     return jupytext.read(source)
 
 
-async def _execute(notebook, name: str, cwd: Path, kernel_name: str, sockets: str):
+async def _execute(notebook, name: str, cwd: Path, kernel_name: str, sockets: str, forks: str | None = None):
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
     from nbformat.v4 import new_code_cell
@@ -158,6 +167,7 @@ async def _execute(notebook, name: str, cwd: Path, kernel_name: str, sockets: st
     client = NotebookClient(
         notebook,
         kernel_name=kernel_name,
+        kernel_manager_class=kernel_fork.manager_class(socket_path=forks),
         allow_errors=False,
         timeout=None,
         resources={"metadata": {"path": str(cwd)}},
@@ -199,11 +209,14 @@ def execute_notebooks(
     async def run_all():
         limit = asyncio.Semaphore(jobs())
         with tempfile.TemporaryDirectory(prefix="nnbook-kernels-") as sockets:
+            server = kernel_fork.ForkServer(os.path.join(sockets, "fork"), env=kernel_environment(), cwd=str(cwd))
+            wanted = forking() and len(notebooks) > 1  # one kernel: a template would cost as much as it saves
+            forks = server.socket_path if wanted and await asyncio.to_thread(server.start) else None
 
             async def one(index, name):
                 async with limit:
                     socket = os.path.join(sockets, f"k{index}")
-                    executed = await _execute(notebooks[name], str(name), cwd, kernel_name, socket)
+                    executed = await _execute(notebooks[name], str(name), cwd, kernel_name, socket, forks)
                     if on_done is not None:
                         on_done(name, executed)
                     return name, executed
@@ -215,6 +228,7 @@ def execute_notebooks(
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)  # let each kernel shut down
+                server.stop()
 
     try:
         asyncio.get_running_loop()
@@ -459,6 +473,7 @@ class _Background:
     def __init__(self, sources: list[Path]):
         self.futures = {source: concurrent.futures.Future() for source in sources}
         self.started = time.perf_counter()
+        self.thread_cpu = None  # CPU seconds this process spent driving the kernels (this thread)
         self.thread = threading.Thread(target=self._run, name="nnbook-kernels", daemon=True)
         self.thread.start()
 
@@ -470,6 +485,7 @@ class _Background:
     def _run(self):
         try:
             execute_all(list(self.futures), _root, _kernel_name, on_done=self._finished)
+            self.thread_cpu = time.thread_time()
         except BaseException as error:  # the first failure: every chapter not done reports it
             for future in self.futures.values():
                 if not future.done():
@@ -496,7 +512,7 @@ class _Background:
         )
         log.info(
             f"executed {len(done)} notebook(s) with {jobs()} kernel(s) in {time.perf_counter() - self.started:.1f} s"
-            f" (alongside the rendering): {times}"
+            f" (alongside the rendering; {self.thread_cpu or 0:.1f} CPU s in this process's thread): {times}"
         )
 
 

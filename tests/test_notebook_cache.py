@@ -198,3 +198,26 @@ def test_mkdocs_jupyter_is_asked_once_per_version_of_a_page_and_never_about_page
     plain.write_text("---\njupyter:\n  kernelspec:\n    language: python\n---\n# Now a notebook page\n")
     assert plugin.should_include(File(plain)) is True
     assert asked == [str(notebook), str(plain)]
+
+
+# --- the build's executor: kernels forked from a template (hooks/kernel_fork.py), a cell error fails ----------
+
+
+def test_the_executor_forks_its_kernels_and_a_cell_error_still_fails(tmp_path, monkeypatch):
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    def notebook(*cells):
+        return new_notebook(cells=[new_code_cell(code) for code in cells])
+
+    show = "import os, sys\nprint(os.getcwd(), 'torch' in sys.modules, 'torch' in dir())"
+    done = notebook_cache.execute_notebooks({"a": notebook(show), "b": notebook(show)}, tmp_path)
+    assert len(done) == 2
+    for executed in done.values():
+        # Forked where supported: torch was imported by the template, yet not into the namespace.
+        forked = notebook_cache.forking()
+        assert executed.cells[0].outputs[0]["text"] == f"{tmp_path} {forked} False\n"
+    with pytest.raises(notebook_cache.ExecutionError, match=r"^b: a cell raised(.|\n)*ZeroDivisionError"):
+        notebook_cache.execute_notebooks({"a": notebook(show), "b": notebook("1 / 0", "print('never')")}, tmp_path)
+    monkeypatch.setenv("NNBOOK_FORK_KERNELS", "0")  # the usual kernels
+    done = notebook_cache.execute_notebooks({"a": notebook(show), "b": notebook(show)}, tmp_path)
+    assert [d.cells[0].outputs[0]["text"] for d in done.values()] == [f"{tmp_path} False False\n"] * 2

@@ -22,6 +22,13 @@ under a lock, by whichever test process gets there first (``reader`` below);
 each of the other notebooks is a test of its own, so pytest-xdist spreads them
 over the cores. Each notebook's execution must reproduce the build's, cell by
 cell: that one execution stands in for a second build.
+
+Those kernels are forked (``hooks/kernel_fork.py``, on Linux and macOS) from one
+template process per test process, run by the reader's python in the reader's
+environment and started after the install, which imported torch, NumPy, matplotlib
+and ipykernel from that environment once: each notebook still runs top to bottom
+in a fresh kernel of the reader's environment, without paying those imports again.
+The first notebook (the install) runs in a kernel started the usual way.
 """
 
 from __future__ import annotations
@@ -187,23 +194,88 @@ def download(served: str, source: Path):
     return html_text, data, nbformat.reads(data.decode(), as_version=4)
 
 
-def execute(notebook, python: Path, work: Path) -> None:
-    """Run ``notebook`` top to bottom in a kernel started by the reader's python, in ``work``."""
+def reader_kernel_environment() -> dict[str, str]:
+    """The environment of the reader's kernels: this process's (see :func:`reader_settings`), less pytest's
+    per-test variable, which a reader does not have (and which would stop kernels from being forked)."""
+    return {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}
+
+
+class ReaderForks:
+    """Fork servers (``hooks/kernel_fork.py``) run by the reader's python, one per kernel environment.
+
+    Each imports torch, NumPy, matplotlib and ipykernel once, from the reader's environment, after
+    nnbook's install put NumPy and matplotlib there; each notebook's kernel is a fork of it, a fresh
+    kernel that has not paid those imports. Where forking is impossible, kernels start the usual way.
+    """
+
+    def __init__(self):
+        self.folder = tempfile.TemporaryDirectory(prefix="nnbook-forks-")  # short: a socket path has ~100 bytes
+        self.servers: dict = {}
+
+    def socket_for(self, python: Path, env: dict[str, str]) -> str | None:
+        kernel_fork = _hook("kernel_fork")
+        key = (str(python), tuple(sorted(env.items())))
+        if key not in self.servers:
+            socket_path = os.path.join(self.folder.name, f"f{len(self.servers)}")
+            server = kernel_fork.ForkServer(socket_path, python=str(python), env=env, cwd=self.folder.name)
+            server.start()
+            self.servers[key] = server
+        server = self.servers[key]
+        return server.socket_path if server.running else None
+
+    def forked(self, python: Path, env: dict[str, str]) -> int:
+        """How many kernels the template of ``python`` and ``env`` has forked."""
+        return self.servers[(str(python), tuple(sorted(env.items())))].forked
+
+    def close(self):
+        for server in self.servers.values():
+            server.stop()
+        self.folder.cleanup()
+
+
+@pytest.fixture(scope="session")
+def forks():
+    """The reader's fork servers; None (every kernel started the usual way) with ``NNBOOK_FORK_KERNELS=0``."""
+    if os.environ.get("NNBOOK_FORK_KERNELS", "1") == "0":
+        yield None
+        return
+    made = ReaderForks()
+    yield made
+    made.close()
+
+
+def _hook(name: str):
+    sys.path.insert(0, str(ROOT / "hooks"))
+    return __import__(name)
+
+
+def execute(notebook, python: Path, work: Path, forks: ReaderForks | None = None) -> None:
+    """Run ``notebook`` top to bottom in a kernel started by the reader's python, in ``work``.
+
+    With ``forks``, the kernel is forked from a template process of the reader's python that has
+    already imported torch (see :class:`ReaderForks`)."""
     import nbclient
     from jupyter_client.manager import KernelManager
 
+    env = reader_kernel_environment()
+    forked = forks.socket_for(python, env) if forks is not None else None
     # The kernel's sockets are files; a Unix socket's path may not pass 107 bytes, which a
     # folder under pytest's temporary root can, so they live in a short folder of their own.
     with tempfile.TemporaryDirectory(prefix="nnbook-kernel-") as sockets:
-        kernel = KernelManager(transport="ipc", ip=os.path.join(sockets, "k"))
+        kernel = _hook("kernel_fork").manager_class(KernelManager, forked)(
+            transport="ipc", ip=os.path.join(sockets, "k")
+        )
         kernel.kernel_spec.argv[0] = str(python)  # the reader's python runs the kernel
+        before = forks.forked(python, env) if forked else 0
         try:
             nbclient.NotebookClient(
                 notebook, km=kernel, timeout=600, resources={"metadata": {"path": str(work)}}
-            ).execute()
+            ).execute(env=env)
         finally:
             if kernel.has_kernel:
                 kernel.shutdown_kernel()
+        # The template forked this kernel (rather than refusing, which would start the usual one).
+        assert not forked or forks.forked(python, env) == before + 1, "the reader's kernel was not forked"
 
 
 def install_printed(notebook) -> str:
@@ -267,7 +339,7 @@ def build_execution(source: Path):
 
 
 @pytest.mark.parametrize("source", READER_PAGES, ids=lambda p: p.stem)
-def test_downloaded_notebook_runs_for_a_reader(site, served, reader, source, tmp_path, monkeypatch):
+def test_downloaded_notebook_runs_for_a_reader(site, served, reader, forks, source, tmp_path, monkeypatch):
     import nbformat
 
     page, data, notebook = download(served, source)
@@ -296,7 +368,7 @@ def test_downloaded_notebook_runs_for_a_reader(site, served, reader, source, tmp
     else:
         point_at(notebook, served)
         reader_settings(monkeypatch, reader.folder)
-        execute(notebook, reader.python, reader.work)
+        execute(notebook, reader.python, reader.work, forks)
         assert install_printed(notebook) == "", "the install cell ran although nnbook was installed"
 
     # The reader's execution reproduces the build's, cell by cell (cells that measure time
