@@ -124,10 +124,4 @@ def test_docstring_examples_run(module_name):
     assert results.failed == 0, f"{results.failed} docstring example(s) failed in {module_name}"
 
 
-def test_importing_nnbook_does_not_import_matplotlib():
-    import subprocess
-    import sys
-
-    code = "import sys, nnbook; print('matplotlib' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-    assert out == "False"
+# test_importing_nnbook_does_not_import_matplotlib is in test_cli.py: it reads the fresh Python started there.
