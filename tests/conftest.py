@@ -120,6 +120,11 @@ def site(pytestconfig):
     return shared / "site"
 
 
+def pytest_configure(config):
+    # pytest-xdist registers this marker; registered here too, so that `-p no:xdist` passes --strict-markers.
+    config.addinivalue_line("markers", "xdist_group(name): tests that run on the same pytest-xdist worker")
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)

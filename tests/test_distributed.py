@@ -25,6 +25,12 @@ import nnbook
 from nnbook import distributed as nd
 from nnbook.trainers.common import seeded_module
 
+# Every test that starts processes with launch (here, and the few in test_fuzz_public_api.py and
+# test_public_api.py) is in the xdist group "launch", so one pytest-xdist worker runs them all: one
+# forkserver per run (a fresh Python that imports torch and torch._dynamo: seconds of CPU), and this
+# module's fixtures run once.
+pytestmark = pytest.mark.xdist_group("launch")
+
 SETTINGS = {"steps": 3, "lr": 0.1, "d_hidden": 8, "seed": 12}
 
 

@@ -113,7 +113,15 @@ def test_every_public_constant_has_an_attribute_docstring(qualified_name):
     assert any(doc.strip() for doc in docstrings), f"{qualified_name} has no docstring under its assignment"
 
 
-@pytest.mark.parametrize("module_name", ["nnbook", *MODULES])  # the package's own docstring has an example too
+# The package's own docstring has an example too. nnbook.distributed's examples start processes: with the
+# other tests that do, on one pytest-xdist worker (one forkserver per run).
+@pytest.mark.parametrize(
+    "module_name",
+    [
+        pytest.param(name, marks=pytest.mark.xdist_group("launch")) if name == "nnbook.distributed" else name
+        for name in ["nnbook", *MODULES]
+    ],
+)
 def test_docstring_examples_run(module_name):
     module = importlib.import_module(module_name)
     finder = doctest.DocTestFinder(exclude_empty=True)
