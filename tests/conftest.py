@@ -15,6 +15,12 @@ from hypothesis import settings
 settings.register_profile("nnbook", max_examples=60, deadline=None, derandomize=True)
 settings.load_profile("nnbook")
 
+# One CPU thread per test process. The suite runs a worker per core (and the site's build beside
+# them); the tests' tensors are tiny, and a second thread that waits for a busy core makes small
+# operations many times slower (a 150-epoch classifier: 0.1 s on one thread, 3 to 9 s on two).
+# Chapters 7 to 12 do the same for the same reason. Processes the tests start keep torch's default.
+torch.set_num_threads(1)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -112,6 +118,11 @@ def site(pytestconfig):
     assert built["returncode"] == 0, built["output"]
     assert warnings_in(built["output"]) == []
     return shared / "site"
+
+
+def pytest_configure(config):
+    # pytest-xdist registers this marker; registered here too, so that `-p no:xdist` passes --strict-markers.
+    config.addinivalue_line("markers", "xdist_group(name): tests that run on the same pytest-xdist worker")
 
 
 @pytest.fixture(autouse=True)

@@ -35,7 +35,7 @@ def hang_on_rank(rank: int, world_size: int, folder: str, bad_rank: int = 1) -> 
 
 
 def report(rank: int, world_size: int) -> dict:
-    """What a process sees: its rank, the group's size and backend, its thread count and environment."""
+    """What a process sees: its rank, the group's size and backend, its thread count, parent and environment."""
     return {
         "rank": rank,
         "world_size": world_size,
@@ -43,6 +43,7 @@ def report(rank: int, world_size: int) -> dict:
         "group_size": dist.get_world_size(),
         "backend": dist.get_backend(),
         "threads": torch.get_num_threads(),
+        "parent": os.getppid(),  # the launching process under spawn; the forkserver's process under forkserver
         "env": {k: os.environ[k] for k in ("MASTER_ADDR", "MASTER_PORT", "RANK", "LOCAL_RANK", "WORLD_SIZE")},
     }
 

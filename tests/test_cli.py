@@ -10,20 +10,21 @@ import pytest
 import torch
 
 from nnbook import __version__
-from nnbook.cli import _progress_bar, main
+from nnbook.cli import _progress_bar, build_parser, main
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "nnbook.cli", *args], capture_output=True, text=True, timeout=120)
 
 
-def test_info_lists_versions_and_devices():
-    done = run_cli("info")
-    assert done.returncode == 0, done.stderr
-    assert f"nnbook   {__version__}" in done.stdout
-    assert f"torch    {torch.__version__}" in done.stdout
-    assert "devices  " in done.stdout and "cpu" in done.stdout
-    assert "threads  " in done.stdout
+def test_info_lists_versions_and_devices(capsys):
+    # In this process, printing to sys.stdout (out=None); the fresh-process tests below run `python -m nnbook.cli`.
+    assert main(["info"]) == 0
+    stdout = capsys.readouterr().out
+    assert f"nnbook   {__version__}" in stdout
+    assert f"torch    {torch.__version__}" in stdout
+    assert "devices  " in stdout and "cpu" in stdout
+    assert "threads  " in stdout
 
 
 @pytest.mark.parametrize("level", ["scratch", "autograd", "module", "optim"])
@@ -41,19 +42,21 @@ def test_train_each_level(level):
 
 
 def test_output_piped_to_a_file_stays_short(tmp_path):
-    # 200 epochs (the default) are enough: a bar drawn on a file writes "\r" at its first
-    # update and at its close, whatever the number of epochs (checked by forcing disable=False).
+    # Two epochs are enough: a bar drawn on a file writes "\r" at its first update and at its
+    # close, whatever the number of epochs (checked by forcing disable=False). The scratch level
+    # keeps the fresh process cheap (the first torch.optim step of a process imports torch._dynamo).
     log = tmp_path / "train.log"
     with log.open("w") as handle:
         done = subprocess.run(
-            [sys.executable, "-m", "nnbook.cli", "train", "--epochs", "200", "--device", "cpu"],
+            [sys.executable, "-m", "nnbook.cli", "train", "--level", "scratch", "--epochs", "2", "--device", "cpu"],
             stdout=handle,
             stderr=subprocess.STDOUT,
             timeout=300,
         )
     assert done.returncode == 0
     lines = log.read_text().splitlines()
-    assert len(lines) == 2 and lines[0].startswith("level optim") and "\r" not in log.read_text()
+    assert len(lines) == 2 and lines[0].startswith("level scratch") and "\r" not in log.read_text()
+    assert build_parser().parse_args(["train"]).level == "optim"  # the default level
 
 
 class Tty(io.StringIO):
@@ -118,10 +121,37 @@ def test_bad_arguments_exit_2_with_usage(args, message, capsys):
     assert len([line for line in stderr.splitlines() if "error:" in line]) == 1
 
 
-def test_usage_error_in_a_fresh_process():
-    done = run_cli("train", "--seed", "18446744073709551616")
+@pytest.fixture(scope="module")
+def usage_error_run() -> subprocess.CompletedProcess:
+    """One fresh ``python -X importtime -m nnbook.cli`` with a bad argument, read by the two tests below.
+
+    ``-X importtime`` lists every module the process imports, on stderr. ``-m nnbook.cli``
+    imports the ``nnbook`` package (its ``__init__``) before the command line runs, and the
+    bad argument stops it before ``train`` imports anything more.
+    """
+    return subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "nnbook.cli", "train", "--seed", "18446744073709551616"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_usage_error_in_a_fresh_process(usage_error_run):
+    done = usage_error_run
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "argument --seed: expected a whole number from 0 to" in done.stderr
+
+
+def test_importing_nnbook_does_not_import_matplotlib(usage_error_run):
+    # Moved here from test_public_api.py, so that one fresh Python serves both tests.
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in usage_error_run.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert {"torch", "nnbook"} <= imported  # the list is there and holds the package
+    assert not {name for name in imported if name.split(".")[0] == "matplotlib"}
 
 
 def test_a_bad_device_from_the_environment_is_blamed_on_the_environment(monkeypatch, capsys):

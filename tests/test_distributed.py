@@ -25,6 +25,12 @@ import nnbook
 from nnbook import distributed as nd
 from nnbook.trainers.common import seeded_module
 
+# Every test that starts processes with launch (here, and the few in test_fuzz_public_api.py and
+# test_public_api.py) is in the xdist group "launch", so one pytest-xdist worker runs them all: one
+# forkserver per run (a fresh Python that imports torch and torch._dynamo: seconds of CPU), and this
+# module's fixtures run once.
+pytestmark = pytest.mark.xdist_group("launch")
+
 SETTINGS = {"steps": 3, "lr": 0.1, "d_hidden": 8, "seed": 12}
 
 
@@ -57,25 +63,12 @@ def test_all_reduce_sums_across_two_processes():
     assert [r["before"].tolist() for r in results] == [[1.0] * 3, [2.0] * 3]
 
 
-def test_each_process_sees_its_rank_one_thread_and_torchrun_variables():
-    results = nd.launch(workers.report, world_size=2)
-    ports = {r["env"]["MASTER_PORT"] for r in results}
-    assert len(ports) == 1 and int(ports.pop()) > 0
-    for rank, r in enumerate(results):
-        assert (r["rank"], r["group_rank"], r["world_size"], r["group_size"]) == (rank, rank, 2, 2)
-        assert r["backend"] == "gloo" and r["threads"] == 1
-        assert r["env"]["RANK"] == r["env"]["LOCAL_RANK"] == str(rank)
-        assert r["env"]["WORLD_SIZE"] == "2" and r["env"]["MASTER_ADDR"] == "127.0.0.1"
+@pytest.fixture(scope="module")
+def two_launches_at_once() -> dict[int, list]:
+    """Two launches of ``workers.report`` (2 processes each) from two threads at the same time.
 
-
-def test_spawn_imports_the_worker_from_a_test_module():
-    # The default on Linux is forkserver; spawn starts two fresh interpreters, which must import
-    # this directory's distributed_workers.py from the path the parent passes on.
-    results = nd.launch(workers.report, world_size=2, start_method="spawn")
-    assert [r["rank"] for r in results] == [0, 1]
-
-
-def test_two_launches_at_once_meet_on_different_ports():
+    Read by the two tests below: what each process sees, and that the launches did not collide.
+    """
     results: dict[int, list] = {}
 
     def run(i: int) -> None:
@@ -86,8 +79,35 @@ def test_two_launches_at_once_meet_on_different_ports():
         t.start()
     for t in threads:
         t.join()
-    assert sorted(results) == [0, 1]
-    ports = {i: results[i][0]["env"]["MASTER_PORT"] for i in results}
+    return results
+
+
+def test_each_process_sees_its_rank_one_thread_and_torchrun_variables(two_launches_at_once):
+    assert sorted(two_launches_at_once) == [0, 1]
+    for results in two_launches_at_once.values():
+        ports = {r["env"]["MASTER_PORT"] for r in results}
+        assert len(ports) == 1 and int(ports.pop()) > 0
+        for rank, r in enumerate(results):
+            assert (r["rank"], r["group_rank"], r["world_size"], r["group_size"]) == (rank, rank, 2, 2)
+            assert r["backend"] == "gloo" and r["threads"] == 1
+            assert r["parent"] != os.getpid()  # forked by the forkserver, the default on Linux
+            assert r["env"]["RANK"] == r["env"]["LOCAL_RANK"] == str(rank)
+            assert r["env"]["WORLD_SIZE"] == "2" and r["env"]["MASTER_ADDR"] == "127.0.0.1"
+
+
+def test_spawn_imports_the_worker_from_a_test_module():
+    # The default on Linux is forkserver; spawn starts a fresh interpreter per process (this one's
+    # child), which must import this directory's distributed_workers.py from the path the parent
+    # passes on. One process shows it (each costs an import of torch); two launches above and
+    # the tests below show how processes meet.
+    (result,) = nd.launch(workers.report, world_size=1, start_method="spawn")
+    assert (result["rank"], result["group_size"], result["threads"]) == (0, 1, 1)
+    assert result["parent"] == os.getpid()
+
+
+def test_two_launches_at_once_meet_on_different_ports(two_launches_at_once):
+    assert sorted(two_launches_at_once) == [0, 1]
+    ports = {i: two_launches_at_once[i][0]["env"]["MASTER_PORT"] for i in two_launches_at_once}
     assert ports[0] != ports[1]
 
 

@@ -113,7 +113,15 @@ def test_every_public_constant_has_an_attribute_docstring(qualified_name):
     assert any(doc.strip() for doc in docstrings), f"{qualified_name} has no docstring under its assignment"
 
 
-@pytest.mark.parametrize("module_name", ["nnbook", *MODULES])  # the package's own docstring has an example too
+# The package's own docstring has an example too. nnbook.distributed's examples start processes: with the
+# other tests that do, on one pytest-xdist worker (one forkserver per run).
+@pytest.mark.parametrize(
+    "module_name",
+    [
+        pytest.param(name, marks=pytest.mark.xdist_group("launch")) if name == "nnbook.distributed" else name
+        for name in ["nnbook", *MODULES]
+    ],
+)
 def test_docstring_examples_run(module_name):
     module = importlib.import_module(module_name)
     finder = doctest.DocTestFinder(exclude_empty=True)
@@ -124,10 +132,4 @@ def test_docstring_examples_run(module_name):
     assert results.failed == 0, f"{results.failed} docstring example(s) failed in {module_name}"
 
 
-def test_importing_nnbook_does_not_import_matplotlib():
-    import subprocess
-    import sys
-
-    code = "import sys, nnbook; print('matplotlib' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-    assert out == "False"
+# test_importing_nnbook_does_not_import_matplotlib is in test_cli.py: it reads the fresh Python started there.
