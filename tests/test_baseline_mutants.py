@@ -117,7 +117,7 @@ def test_least_squares_warning_says_why_and_points_at_the_caller():
         "combinations of others (rank 2 < 3); the coefficients are one of many equally good fits (the smallest one)"
     )
     few = torch.tensor([[1.0, 2.0]], dtype=F64)
-    with pytest.warns(UserWarning) as record:
+    with pytest.warns(UserWarning, match="underdetermined") as record:
         nnbook.fit_least_squares(few, torch.tensor([[1.0]], dtype=F64))
     assert re.fullmatch(
         r"the least-squares problem is underdetermined: x has 1 row\(s\) for 3 coefficients \(2 \+ intercept\) "
