@@ -8,6 +8,7 @@ underdetermined warning points.
 
 import re
 import warnings
+from pathlib import Path
 
 import pytest
 import torch
@@ -111,7 +112,9 @@ def test_least_squares_warning_says_why_and_points_at_the_caller():
         warnings.simplefilter("always")
         nnbook.fit_least_squares(x, y)
     assert len(caught) == 1 and caught[0].category is UserWarning
-    assert caught[0].filename == __file__  # stacklevel=2: the caller's line, not nnbook's
+    # stacklevel=2: the warning names the caller's line, not nnbook's own (under mutmut a trampoline
+    # frame sits between, so only "not inside nnbook" holds in both runs)
+    assert not Path(caught[0].filename).is_relative_to(Path(nnbook.__file__).parent)
     assert str(caught[0].message) == (
         "the least-squares problem is underdetermined: some columns of x are constant or linear "
         "combinations of others (rank 2 < 3); the coefficients are one of many equally good fits (the smallest one)"
