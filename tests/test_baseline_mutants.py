@@ -6,6 +6,7 @@ hint, no longer matches), the float64 CPU copies LinearFit keeps, and where the
 underdetermined warning points.
 """
 
+import os
 import re
 import warnings
 from pathlib import Path
@@ -115,6 +116,8 @@ def test_least_squares_warning_says_why_and_points_at_the_caller():
     # stacklevel=2: the warning names the caller's line, not nnbook's own (under mutmut a trampoline
     # frame sits between, so only "not inside nnbook" holds in both runs)
     assert not Path(caught[0].filename).is_relative_to(Path(nnbook.__file__).parent)
+    if "MUTANT_UNDER_TEST" not in os.environ:  # outside mutmut: exactly this file (stacklevel=3 names pytest's)
+        assert caught[0].filename == __file__
     assert str(caught[0].message) == (
         "the least-squares problem is underdetermined: some columns of x are constant or linear "
         "combinations of others (rank 2 < 3); the coefficients are one of many equally good fits (the smallest one)"
