@@ -25,3 +25,23 @@ def test_classifier_data_errors_name_the_argument_exactly():
     _raises_exactly(
         ValueError, "x and y must have the same number of rows, got x with 4 and y with 5", torch.randn(4, 3), y
     )
+
+
+def test_one_input_column_is_enough_and_none_is_refused():
+    x, y = torch.randn(6, 1), torch.tensor([0, 1, 0, 1, 1, 0])
+    result = train_classifier(x, y, epochs=1, log_every=0)
+    assert result.predict(x).shape == (6, 2)
+    _raises_exactly(ValueError, "x must have at least one column (d_in >= 1), got shape (6, 0)", torch.randn(6, 0), y)
+
+
+def test_x_and_y_on_two_devices_are_refused_naming_both():
+    # torch's meta device stands in for a GPU: the check runs before anything is computed on x
+    message = "x and y must be on the same device, got x on meta and y on cpu"
+    _raises_exactly(ValueError, message, torch.empty(3, 2, device="meta"), torch.tensor([0, 1, 0]))
+
+
+def test_the_largest_number_of_classes_is_allowed_and_one_more_is_not():
+    x = torch.randn(2, 2)
+    result = train_classifier(x, torch.tensor([0, 9999]), epochs=1, log_every=0, d_hidden=2)
+    assert result.predict(x).shape == (2, 10_000)
+    _raises_exactly(ValueError, "y must hold labels below 10000, found 10000", x, torch.tensor([0, 10_000]))
