@@ -45,3 +45,30 @@ def test_the_largest_number_of_classes_is_allowed_and_one_more_is_not():
     result = train_classifier(x, torch.tensor([0, 9999]), epochs=1, log_every=0, d_hidden=2)
     assert result.predict(x).shape == (2, 10_000)
     _raises_exactly(ValueError, "y must hold labels below 10000, found 10000", x, torch.tensor([0, 10_000]))
+
+
+def test_the_documented_defaults_are_the_ones_used(capsys):
+    # epochs=200, lr=1e-2, seed=0, log_every=10: the default call equals the explicit one, printed log included
+    x, y = _rings()
+    by_default = train_classifier(x, y, d_hidden=3)
+    printed_by_default = capsys.readouterr().out
+    explicit = train_classifier(x, y, d_hidden=3, epochs=200, lr=1e-2, seed=0, log_every=10)
+    assert capsys.readouterr().out == printed_by_default
+    assert printed_by_default.count("\n") == 20  # one line every 10 epochs
+    assert torch.equal(by_default.predict(x), explicit.predict(x))
+    assert len(by_default.losses) == 200 and by_default.losses == explicit.losses
+
+
+def _rings():
+    from nnbook.classification import simulate_rings
+
+    return simulate_rings(n=12, seed=1)
+
+
+def test_log_every_device_and_on_epoch_reach_the_loop(capsys):
+    x, y = _rings()
+    seen = []
+    train_classifier(x, y, d_hidden=3, epochs=4, log_every=2, on_epoch=lambda epoch, loss: seen.append(epoch))
+    assert capsys.readouterr().out.count("\n") == 2 and seen == [1, 2, 3, 4]
+    with pytest.raises(ValueError, match=r"^device 'nonsense' is not a device name torch understands"):
+        train_classifier(x, y, epochs=1, log_every=0, device="nonsense")
