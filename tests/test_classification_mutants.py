@@ -72,3 +72,32 @@ def test_log_every_device_and_on_epoch_reach_the_loop(capsys):
     assert capsys.readouterr().out.count("\n") == 2 and seen == [1, 2, 3, 4]
     with pytest.raises(ValueError, match=r"^device 'nonsense' is not a device name torch understands"):
         train_classifier(x, y, epochs=1, log_every=0, device="nonsense")
+
+
+@pytest.mark.parametrize(
+    ("k", "label", "message"),
+    [
+        (3, 3, "y must hold labels 0 to 2, one per column of y_pred, found 3; labels count from 0, not 1 as in R"),
+        (2, 2, "y must hold labels 0 to 1, one per column of y_pred, found 2; labels count from 0, not 1 as in R"),
+        (1, 2, "y must hold labels 0 to 1, for y_pred with one logit per row, found 2; "
+               "labels count from 0, not 1 as in R"),
+    ],
+)  # fmt: skip
+def test_label_range_error_says_where_the_range_comes_from(k, label, message):
+    from nnbook.classification import check_logits_labels
+
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        check_logits_labels(torch.zeros(4, k), torch.tensor([0, 1, 0, label]))
+
+
+def test_row_count_error_shows_both_row_counts():
+    from nnbook.classification import check_logits_labels
+
+    message = "y_pred and y must have the same number of rows, got y_pred with 4 and y with 5"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        check_logits_labels(torch.zeros(4, 3), torch.tensor([0, 1, 0, 1, 2]))
+
+
+def test_two_classes_is_an_allowed_n_classes():
+    x, y = _rings()
+    assert train_classifier(x, y, n_classes=2, epochs=1, log_every=0).predict(x).shape == (12, 2)
