@@ -101,3 +101,28 @@ def test_row_count_error_shows_both_row_counts():
 def test_two_classes_is_an_allowed_n_classes():
     x, y = _rings()
     assert train_classifier(x, y, n_classes=2, epochs=1, log_every=0).predict(x).shape == (12, 2)
+
+
+def test_simulate_rings_documented_defaults():
+    from nnbook.classification import simulate_rings
+
+    data = simulate_rings()
+    explicit = simulate_rings(n=300, n_classes=2, noise_sd=0.15, seed=0)
+    assert data.x.shape == (300, 2) and torch.equal(data.x, explicit.x) and torch.equal(data.y, explicit.y)
+
+
+@pytest.mark.parametrize(
+    ("y", "message"),
+    [
+        (torch.zeros(3, 1, dtype=torch.int64),
+         "y must have shape (n,), one label per row, got shape (3, 1); make it one label per row with y.reshape(-1)"),
+        (torch.zeros(3, 2, dtype=torch.int64), "y must have shape (n,), one label per row, got shape (3, 2)"),
+        (torch.zeros(1, 3, 1, dtype=torch.int64), "y must have shape (n,), one label per row, got shape (1, 3, 1)"),
+        (torch.zeros(0, dtype=torch.int64), "y must hold at least one label, got an empty tensor"),
+    ],
+)  # fmt: skip
+def test_label_shape_errors_hint_only_where_the_hint_fits(y, message):
+    from nnbook.classification import accuracy
+
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        accuracy(torch.zeros(max(y.shape[0], 1), 2), y)
