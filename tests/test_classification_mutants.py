@@ -126,3 +126,33 @@ def test_label_shape_errors_hint_only_where_the_hint_fits(y, message):
 
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         accuracy(torch.zeros(max(y.shape[0], 1), 2), y)
+
+
+def test_simulate_rings_refuses_more_than_10000_classes():
+    from nnbook.classification import simulate_rings
+
+    with pytest.raises(ValueError, match=r"^n_classes must be an integer from 2 to 10000, got 10001$"):
+        simulate_rings(n=5, n_classes=10_001)
+
+
+def test_simulate_rings_angles_are_uniform_over_the_circle():
+    from nnbook.classification import simulate_rings
+
+    x, _ = simulate_rings(n=4000, seed=0, dtype=torch.float64)
+    angle = torch.atan2(x[:, 1], x[:, 0]) % (2 * torch.pi)
+    quarters = torch.bincount((angle / (torch.pi / 2)).long().clamp(max=3), minlength=4).double() / 4000
+    assert torch.allclose(quarters, torch.full((4,), 0.25, dtype=torch.float64), atol=0.04)  # sd ~ 0.007
+
+
+def test_simulate_rings_follows_its_documented_recipe_in_float64():
+    # the docstring's recipe, drawn in the same order from the same seeded generator, in float64 throughout
+    from nnbook.classification import simulate_rings
+
+    x, y = simulate_rings(n=50, n_classes=3, noise_sd=0.15, seed=7, dtype=torch.float64)
+    gen = torch.Generator().manual_seed(7)
+    y_ref = torch.randint(3, (50,), generator=gen)
+    angle = 2 * torch.pi * torch.rand(50, generator=gen, dtype=torch.float64)
+    radius = (y_ref + 1).double() + 0.15 * torch.randn(50, generator=gen, dtype=torch.float64)
+    assert torch.equal(y, y_ref)
+    torch.testing.assert_close(x, torch.stack([radius * torch.cos(angle), radius * torch.sin(angle)], dim=1),
+                               rtol=1e-14, atol=1e-14)  # fmt: skip
