@@ -34,7 +34,10 @@ from mkdocs.plugins import event_priority
 
 from build_memo import memoise
 
-_SEARCH_EXCLUDE = (".jp-Cell-outputWrapper", ".clipboard-copy-txt", ".zeroclipboard-container")
+# Classes whose elements the search skips. Found with find_all, not CSS selectors: soupsieve's select
+# costs about ten times as much over a chapter's ~10,000 elements, and these are class lookups only.
+_SEARCH_EXCLUDE = ("jp-Cell-outputWrapper", "clipboard-copy-txt", "zeroclipboard-container")
+_FOCUSABLE = ("a", "button", "input", "select", "textarea", "summary", "clipboard-copy")
 
 
 def exclude_from_search(element) -> None:
@@ -67,17 +70,18 @@ def tidy(html: str) -> str:
     for script in soup.find_all("script"):
         if _is_mathjax_or_mermaid(script):
             script.decompose()
-    for element in soup.select(".jupyter-wrapper [tabindex]"):
-        if element.name not in ("a", "button", "input", "select", "textarea", "summary", "clipboard-copy"):
+    for element in soup.find_all(tabindex=True):  # as `.jupyter-wrapper [tabindex]`
+        if element.name not in _FOCUSABLE and element.find_parent(class_="jupyter-wrapper") is not None:
             del element["tabindex"]
     for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
         comment.extract()  # nbconvert's notes about MathJax and mermaid, and pytest-codeblocks markers
-    for collapser in soup.select(".jp-Collapser"):
+    for collapser in soup.find_all(class_="jp-Collapser"):
         collapser.decompose()
-    for space in soup.select(".highlight-ipynb span.w"):
-        space.unwrap()
-    for selector in _SEARCH_EXCLUDE:
-        for element in soup.select(selector):
+    for space in soup.find_all("span", class_="w"):  # as `.highlight-ipynb span.w`
+        if space.find_parent(class_="highlight-ipynb") is not None:
+            space.unwrap()
+    for name in _SEARCH_EXCLUDE:
+        for element in soup.find_all(class_=name):
             exclude_from_search(element)
     return str(soup)
 
