@@ -15,10 +15,13 @@ match the expression's backtracking would reach first (see the comments), and
 and nothing else changed. ``tests/test_print_site.py`` checks both against the
 plugin's own on every page of the built book and on made-up awkward input.
 
-Example:
+Example (the plugin's quirks included: a "tag name" runs to the next space,
+so here neither match is named ``h2`` or ``li``, and neither id is rewritten):
 
     >>> [m.groups() for m in tags_with_id('<p>a <h2 class="x" id="intro">Intro</h2> <li id="fn:1">')]
-    [('p>a', 'intro'), ('li', 'fn:1')]
+    [('p>a', 'intro'), ('/h2>', 'fn:1')]
+    >>> [m.groups() for m in TAG_WITH_ID.finditer('<p>a <h2 class="x" id="intro">Intro</h2> <li id="fn:1">')]
+    [('p>a', 'intro'), ('/h2>', 'fn:1')]
     >>> update_anchor_ids('<h2 id="a">A</h2><a href="#a">', "page")
     '<h2 id="page-a">A</h2><a href="#a">'
 """
