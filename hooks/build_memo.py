@@ -79,8 +79,11 @@ def code_key(function, packages: tuple[str, ...] = ()) -> str:
     return digest.hexdigest()
 
 
-def memoise(function, *, packages: tuple[str, ...] = (), folder: Path | None = None):
+def memoise(function, *, packages: tuple[str, ...] = (), folder: Path | None = None, also=()):
     """``function(text, *args) -> str``, remembered on disk (see the module's docstring).
+
+    ``also`` names further functions whose modules' sources the result depends on
+    (``function`` calls them from another hook's file).
 
     ``args`` must be strings (or have a stable ``repr``). The code key is computed
     on the first call, so editing the hook's file during ``mkdocs serve`` (which
@@ -91,6 +94,8 @@ def memoise(function, *, packages: tuple[str, ...] = (), folder: Path | None = N
     def remembered(text: str, *args) -> str:
         base = folder if folder is not None else CACHE
         digest = hashlib.sha256(code_key(function, packages).encode())
+        for other in also:
+            digest.update(code_key(other).encode())
         digest.update(repr(args).encode())
         digest.update(b"\0")
         digest.update(text.encode("utf-8", "surrogatepass"))

@@ -85,12 +85,18 @@ def typeset(html: str, where: str = "page") -> tuple[str, int]:
     if "$" not in html and "\\(" not in html and "\\[" not in html:
         return html, 0
     soup = BeautifulSoup(html, "html.parser")
+    count = typeset_soup(soup, where)
+    return str(soup), count
+
+
+def typeset_soup(soup: BeautifulSoup, where: str = "page") -> int:
+    """Replace every TeX formula in the parsed page ``soup``, in place; returns how many were replaced."""
     count = 0
     for node in list(soup.find_all(string=_TEX)):
         # Comments, CDATA and doctype are NavigableString subclasses: only plain text is prose.
         if type(node) is NavigableString and not node.find_parent(_SKIP) and not node.find_parent(class_=_SKIP_CLASS):
             count += _replace_text(node, where)
-    return str(soup), count
+    return count
 
 
 def typeset_html(html: str, where: str = "page") -> str:
@@ -108,4 +114,6 @@ _typeset_html = memoise(typeset_html, packages=("beautifulsoup4", "soupsieve", "
 def on_page_content(html: str, page, config, files, **kwargs) -> str:
     if "$" not in html and "\\(" not in html and "\\[" not in html:
         return html  # nothing to typeset: not worth a look-up
+    if "jupyter-wrapper" in html:
+        return html  # a notebook page: hooks/notebook_html.py typesets it in the same parse as it tidies it
     return _typeset_html(html, page.file.src_uri)

@@ -23,6 +23,11 @@
   ``data-search-exclude`` for the search plugin: the index holds prose,
   headings and each cell's code once.
 
+- **Mathematics.** A notebook page's formulas are typeset here, by
+  ``hooks/math_assets.py``'s ``typeset_soup``, on the same parse as the rest:
+  one parse and one serialisation of the page instead of two of each. The
+  result is the same as typesetting first and tidying after.
+
 The result for a given input is remembered in ``.cache/`` (``hooks/build_memo.py``),
 so a warm build does not parse an unchanged page again.
 """
@@ -33,8 +38,12 @@ from bs4 import BeautifulSoup, Comment
 from mkdocs.plugins import event_priority
 
 from build_memo import memoise
+from math_assets import typeset_soup
 
-_SEARCH_EXCLUDE = (".jp-Cell-outputWrapper", ".clipboard-copy-txt", ".zeroclipboard-container")
+# Classes whose elements the search skips. Found with find_all, not CSS selectors: soupsieve's select
+# costs about ten times as much over a chapter's ~10,000 elements, and these are class lookups only.
+_SEARCH_EXCLUDE = ("jp-Cell-outputWrapper", "clipboard-copy-txt", "zeroclipboard-container")
+_FOCUSABLE = ("a", "button", "input", "select", "textarea", "summary", "clipboard-copy")
 
 
 def exclude_from_search(element) -> None:
@@ -62,28 +71,45 @@ def _is_mathjax_or_mermaid(script) -> bool:
 def tidy(html: str) -> str:
     """The notebook HTML ``html`` without its stylesheets, MathJax and mermaid scripts and needless tab stops."""
     soup = BeautifulSoup(html, "html.parser")
+    tidy_soup(soup)
+    return str(soup)
+
+
+def typeset_and_tidy(html: str, where: str = "page") -> str:
+    """The notebook HTML ``html`` with its formulas typeset (``math_assets.typeset_soup``), then tidied."""
+    soup = BeautifulSoup(html, "html.parser")
+    typeset_soup(soup, where)
+    tidy_soup(soup)
+    return str(soup)
+
+
+def tidy_soup(soup: BeautifulSoup) -> None:
+    """What :func:`tidy` does, done in place on the parsed page ``soup``."""
     for style in soup.find_all("style"):
         style.decompose()
     for script in soup.find_all("script"):
         if _is_mathjax_or_mermaid(script):
             script.decompose()
-    for element in soup.select(".jupyter-wrapper [tabindex]"):
-        if element.name not in ("a", "button", "input", "select", "textarea", "summary", "clipboard-copy"):
+    for element in soup.find_all(tabindex=True):  # as `.jupyter-wrapper [tabindex]`
+        if element.name not in _FOCUSABLE and element.find_parent(class_="jupyter-wrapper") is not None:
             del element["tabindex"]
     for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
         comment.extract()  # nbconvert's notes about MathJax and mermaid, and pytest-codeblocks markers
-    for collapser in soup.select(".jp-Collapser"):
+    for collapser in soup.find_all(class_="jp-Collapser"):
         collapser.decompose()
-    for space in soup.select(".highlight-ipynb span.w"):
-        space.unwrap()
-    for selector in _SEARCH_EXCLUDE:
-        for element in soup.select(selector):
+    for space in soup.find_all("span", class_="w"):  # as `.highlight-ipynb span.w`
+        if space.find_parent(class_="highlight-ipynb") is not None:
+            space.unwrap()
+    for name in _SEARCH_EXCLUDE:
+        for element in soup.find_all(class_=name):
             exclude_from_search(element)
-    return str(soup)
 
 
-# A warm build gets the tidied HTML of an unchanged page from .cache/ (hooks/build_memo.py).
-_tidy = memoise(tidy, packages=("beautifulsoup4", "soupsieve"))
+# A warm build gets the HTML of an unchanged page from .cache/ (hooks/build_memo.py), keyed on this file,
+# math_assets.py and the packages' versions; a formula that fails raises again.
+_typeset_and_tidy = memoise(
+    typeset_and_tidy, packages=("beautifulsoup4", "soupsieve", "latex2mathml"), also=(typeset_soup,)
+)
 
 
 # Before the plugins (mkdocs-print-site-plugin keeps a copy of each page's content).
@@ -91,4 +117,4 @@ _tidy = memoise(tidy, packages=("beautifulsoup4", "soupsieve"))
 def on_page_content(html: str, page, config, files, **kwargs) -> str:
     if "jupyter-wrapper" not in html:
         return html
-    return _tidy(html)
+    return _typeset_and_tidy(html, page.file.src_uri)

@@ -139,13 +139,13 @@ def test_the_book_hooks_memoise_their_own_functions_keyed_on_their_own_files(tmp
     import notebook_html
 
     for remembered, function in (
-        (notebook_html._tidy, notebook_html.tidy),
+        (notebook_html._typeset_and_tidy, notebook_html.typeset_and_tidy),
         (math_assets._typeset_html, math_assets.typeset_html),
     ):
         assert remembered.nnbook_memoised is function
         assert build_memo.code_key(function) != build_memo.code_key(notebook_cache.fingerprint)
     html = '<div class="jupyter-wrapper"><style>x{}</style><p>$a$</p></div>'
-    assert notebook_html._tidy(html) == notebook_html.tidy(html)
+    assert notebook_html._typeset_and_tidy(html) == notebook_html.tidy(math_assets.typeset_html(html))
     assert math_assets._typeset_html(html) == math_assets.typeset(html)[0]
     assert len(list((tmp_path / "cache").iterdir())) == 2
 
@@ -221,3 +221,35 @@ def test_the_executor_forks_its_kernels_and_a_cell_error_still_fails(tmp_path, m
     monkeypatch.setenv("NNBOOK_FORK_KERNELS", "0")  # the usual kernels
     done = notebook_cache.execute_notebooks({"a": notebook(show), "b": notebook(show)}, tmp_path)
     assert [d.cells[0].outputs[0]["text"] for d in done.values()] == [f"{tmp_path} False False\n"] * 2
+
+
+def test_a_notebook_page_typeset_and_tidied_in_one_parse_is_the_same_as_in_two(tmp_path, monkeypatch):
+    import math_assets
+    import notebook_html
+
+    html = (
+        '<div class="jupyter-wrapper"><style>x{}</style><!-- note --><script src=""></script>'
+        '<div class="jp-Cell" tabindex="0"><div class="jp-Collapser"></div>'
+        '<div class="highlight-ipynb"><pre><span class="n">a</span><span class="w"> </span>$b$</pre></div>'
+        '<p>Prose with $x^2$ and $$\\sum_i w_i$$, \\(y\\) <code>$not$</code> <a tabindex="0">link</a></p>'
+        '<div class="jp-Cell-outputWrapper" tabindex="0"><div><pre>$out$</pre></div></div>'
+        '<pre class="clipboard-copy-txt">$c$</pre></div></div>'
+    )
+    one = notebook_html.typeset_and_tidy(html, "p.md")
+    assert one == notebook_html.tidy(math_assets.typeset_html(html, "p.md"))
+    assert "<math" in one and "<style>" not in one and 'tabindex="0">link' in one
+    # A math_assets page that is a notebook page is left to notebook_html, which typesets it.
+    page = type("Page", (), {"file": type("File", (), {"src_uri": "p.md"})()})()
+    assert math_assets.on_page_content(html, page, None, None) == html
+    monkeypatch.setattr(build_memo, "CACHE", tmp_path / "cache")
+    assert notebook_html.on_page_content(html, page, None, None) == one
+    # The remembered result is keyed on math_assets.py as well as notebook_html.py.
+    plain = build_memo.memoise(notebook_html.typeset_and_tidy, folder=tmp_path / "keys")
+    keyed = build_memo.memoise(
+        notebook_html.typeset_and_tidy, folder=tmp_path / "keys", also=(math_assets.typeset_soup,)
+    )
+    assert plain(html) == keyed(html) == notebook_html.typeset_and_tidy(html)
+    assert len(list((tmp_path / "keys").iterdir())) == 2
+    # A formula latex2mathml cannot convert still fails a notebook page.
+    with pytest.raises(Exception, match="cannot convert"):
+        notebook_html.typeset_and_tidy(html.replace("$x^2$", "$\\frac{$"), "p.md")
