@@ -1,4 +1,5 @@
-// A box that scrolls sideways (a long code line, a wide output, a wide formula)
+// A box that scrolls sideways (a long code line, a wide output, a wide formula,
+// a wide table of an ordinary page, which Material wraps in .md-typeset__scrollwrap)
 // must be reachable by keyboard, or a keyboard user cannot scroll it. A box
 // that fits is not a tab stop: only the boxes that overflow get tabindex="0".
 // Measuring a box lays out its cell (cells off screen skip layout until
@@ -6,7 +7,8 @@
 // idle, never in one long task; again after the window changes size or a
 // folded solution opens.
 (() => {
-  const selector = ".jupyter-wrapper pre, .nnbook-math, .jupyter-wrapper .jp-OutputArea-output table";
+  const selector =
+    ".jupyter-wrapper pre, .nnbook-math, .jupyter-wrapper .jp-OutputArea-output table, .md-typeset__scrollwrap";
   const idle = window.requestIdleCallback || ((fn) => setTimeout(() => fn({ timeRemaining: () => 10 }), 50));
   let queue = [];
   const work = (deadline) => {
