@@ -67,6 +67,23 @@ def finite(t: torch.Tensor, name: str) -> torch.Tensor:
     return t
 
 
+def same_rows(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> None:
+    """Raise ``ValueError`` unless ``a`` and ``b`` have as many rows."""
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(
+            f"{a_name} and {b_name} must have the same number of rows, "
+            f"got {a_name} with {a.shape[0]} and {b_name} with {b.shape[0]}"
+        )
+
+
+def same_device(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> None:
+    """Raise ``ValueError`` unless ``a`` and ``b`` are on one device."""
+    if a.device != b.device:
+        raise ValueError(
+            f"{a_name} and {b_name} must be on the same device, got {a_name} on {a.device} and {b_name} on {b.device}"
+        )
+
+
 def same_kind(t: torch.Tensor, name: str, ref: torch.Tensor, ref_name: str) -> torch.Tensor:
     """Raise unless ``t`` has the dtype and device of ``ref``."""
     if t.dtype != ref.dtype:
@@ -185,21 +202,14 @@ def regression_data(x: object, y: object, x_name: str = "x", y_name: str = "y") 
             f"make it a column with {y_name}.unsqueeze(1) (R users: this is drop = FALSE)"
         )
     ndim(y, y_name, (2,), "(n, d_out)")
-    if x.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"{x_name} and {y_name} must have the same number of rows, "
-            f"got {x_name} with {x.shape[0]} and {y_name} with {y.shape[0]}"
-        )
+    same_rows(x, x_name, y, y_name)
     if x.shape[0] == 0:
         raise ValueError(f"{x_name} and {y_name} must have at least one row, got 0")
     if x.shape[1] == 0:
         raise ValueError(f"{x_name} must have at least one column (d_in >= 1), got shape (n, 0)")
     if y.shape[1] == 0:
         raise ValueError(f"{y_name} must have at least one column (d_out >= 1), got shape (n, 0)")
-    if x.device != y.device:
-        raise ValueError(
-            f"{x_name} and {y_name} must be on the same device, got {x_name} on {x.device} and {y_name} on {y.device}"
-        )
+    same_device(x, x_name, y, y_name)
     if x.dtype != y.dtype:
         raise TypeError(
             f"{x_name} and {y_name} must have the same dtype, got {x_name} {x.dtype} and {y_name} {y.dtype}"
@@ -234,8 +244,7 @@ def prediction_pair(y_pred: object, y: object) -> tuple[torch.Tensor, torch.Tens
             f"y_pred must have the shape of y, {tuple(y.shape)}, got {tuple(y_pred.shape)}{hint} "
             "(different shapes would broadcast and compare every prediction with every target)"
         )
-    if y_pred.device != y.device:
-        raise ValueError(f"y_pred and y must be on the same device, got y_pred on {y_pred.device} and y on {y.device}")
+    same_device(y_pred, "y_pred", y, "y")
     return y_pred, y
 
 

@@ -147,12 +147,8 @@ def check_logits_labels(y_pred: object, y: object) -> tuple[torch.Tensor, torch.
     """
     y_pred = _logits(y_pred)
     y = _labels(y)
-    if y.shape[0] != y_pred.shape[0]:
-        raise ValueError(
-            f"y_pred and y must have the same number of rows, got y_pred with {y_pred.shape[0]} and y with {y.shape[0]}"
-        )
-    if y.device != y_pred.device:
-        raise ValueError(f"y_pred and y must be on the same device, got y_pred on {y_pred.device} and y on {y.device}")
+    _checks.same_rows(y_pred, "y_pred", y, "y")
+    _checks.same_device(y_pred, "y_pred", y, "y")
     n_classes = max(y_pred.shape[1], 2)  # one logit is a binary classifier
     if int(y.max()) >= n_classes:
         raise ValueError(
@@ -276,18 +272,10 @@ class _ClassifierRun(Run):
     def _check_data(self, x: object, y: object, x_name: str, y_name: str) -> tuple[torch.Tensor, torch.Tensor]:
         x = _checks.ndim(_checks.floating(x, x_name), x_name, (2,), "(n, d_in)")
         y = _labels(y, y_name)
-        if x.shape[0] != y.shape[0]:
-            raise ValueError(
-                f"{x_name} and {y_name} must have the same number of rows, "
-                f"got {x_name} with {x.shape[0]} and {y_name} with {y.shape[0]}"
-            )
+        _checks.same_rows(x, x_name, y, y_name)
         if x.shape[1] == 0:
             raise ValueError(f"{x_name} must have at least one column (d_in >= 1), got shape {tuple(x.shape)}")
-        if x.device != y.device:
-            raise ValueError(
-                f"{x_name} and {y_name} must be on the same device, "
-                f"got {x_name} on {x.device} and {y_name} on {y.device}"
-            )
+        _checks.same_device(x, x_name, y, y_name)
         _checks.finite(x, x_name)
         largest = int(y.max())
         if self._n_classes is None:  # the training labels, checked before any validation labels

@@ -198,8 +198,7 @@ def plot_decision_boundary(
         raise ValueError(f"x must have shape (n, 2) with n >= 1, got shape {tuple(x.shape)}")
     _checks.finite(x, "x")
     y = _labels(y)
-    if y.shape[0] != x.shape[0]:
-        raise ValueError(f"x and y must have the same number of rows, got x with {x.shape[0]} and y with {y.shape[0]}")
+    _checks.same_rows(x, "x", y, "y")
     if int(y.max()) >= len(_CLASS_MARKERS):
         raise ValueError(f"y must hold at most {len(_CLASS_MARKERS)} classes (0 to 5), found label {int(y.max())}")
     ax = _checks.axes(ax)
