@@ -17,11 +17,14 @@ notebook installs nnbook with it, as a reader's would, and the rest find nnbook
 importable and skip it. The install command of the home page is checked to be
 the same command.
 
-The environment and the first notebook (the install) are made once per run,
-under a lock, by whichever test process gets there first (``reader`` below);
-each of the other notebooks is a test of its own, so pytest-xdist spreads them
-over the cores. Each notebook's execution must reproduce the build's, cell by
-cell: that one execution stands in for a second build.
+The environment and the first notebook (the install) are made once per run
+(``reader`` below); each of the other notebooks is a test of its own. Under
+pytest-xdist these tests all run in one test process (their ``xdist_group``):
+the install takes a while, and a second process that needed the environment
+would only wait for it, where now it runs other tests meanwhile; one process
+also needs only one template to fork kernels from (below). Each notebook's
+execution must reproduce the build's, cell by cell: that one execution stands
+in for a second build.
 
 Those kernels are forked (``hooks/kernel_fork.py``, on Linux and macOS) from one
 template process per test process, run by the reader's python in the reader's
@@ -58,7 +61,7 @@ from packaging.utils import canonicalize_name
 
 from site_helpers import ROOT, notebook_pages
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reader")]
 
 SITE_URL = re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE).group(1)
 # What the reader's Jupyter needs to run a notebook, besides the kernel: pip, for %pip.
