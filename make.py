@@ -165,6 +165,7 @@ def test(args: argparse.Namespace) -> None:
     TEST_REPORT.unlink(missing_ok=True)
     (ROOT / "tests" / ".reports" / "page-weights.json").unlink(missing_ok=True)  # rewritten by this run
     started = time.perf_counter()
+    before = os.times()
     print("+", python, "-m pytest", *parallel, *args.pytest_args, flush=True)
     completed = subprocess.run(
         [str(python), "-m", "pytest", *parallel, f"--junitxml={TEST_REPORT}", *args.pytest_args],
@@ -172,9 +173,21 @@ def test(args: argparse.Namespace) -> None:
         env=book_env(),
     )
     wall = time.perf_counter() - started
+    after = os.times()
+    # User + system time of pytest and every process it waited for (workers, kernels, Chromium):
+    # the work, which, unlike the wall time, does not grow when other programs share the cores.
+    cpu = (after.children_user + after.children_system) - (before.children_user + before.children_system)
     if TEST_REPORT.is_file():
         subprocess.run(
-            [str(python), str(ROOT / "tools" / "test_phases.py"), str(TEST_REPORT), f"--wall={wall:.1f}"], cwd=ROOT
+            [
+                str(python),
+                str(ROOT / "tools" / "test_phases.py"),
+                str(TEST_REPORT),
+                f"--wall={wall:.1f}",
+                f"--cpu={cpu:.1f}",
+                f"--cores={len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()}",
+            ],
+            cwd=ROOT,
         )
     sys.exit(completed.returncode)
 

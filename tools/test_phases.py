@@ -40,6 +40,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("report")
     parser.add_argument("--wall", type=float, help="the wall-clock time of the whole run, to print beside the sums")
+    parser.add_argument(
+        "--cpu", type=float, help="the CPU time (user + system) of the run and the processes it waited for"
+    )
+    parser.add_argument("--cores", type=int, help="how many cores the run could use")
     args = parser.parse_args()
     seconds: dict[str, float] = defaultdict(float)
     counts: dict[str, int] = defaultdict(int)
@@ -57,6 +61,11 @@ def main() -> int:
     print(f"{'sum over all workers':<{width}}  {sum(counts.values()):5d}  {sum(seconds.values()):7.1f}")
     if args.wall is not None:
         print(f"{'wall-clock time of the run':<{width}}         {args.wall:7.1f}")
+    if args.cpu is not None:
+        print(f"{'CPU time of the run (all its processes)':<{width}}         {args.cpu:7.1f}")
+        if args.wall and args.cores:
+            busy = args.cpu / (args.wall * args.cores)
+            print(f"{f'cores kept busy ({args.cores} cores)':<{width}}         {busy:7.0%}")
     print("\nslowest tests (setup included, so the first test to use the site includes its build):")
     for time, test in sorted(slowest, reverse=True)[:TOP]:
         print(f"  {time:6.1f} s  {test}")
