@@ -28,6 +28,10 @@ def notebook_pages() -> list[Path]:
 def mkdocs_env(extra_pythonpath: Path | None = None, **extra: str) -> dict[str, str]:
     env = dict(os.environ, **extra)
     env["NO_MKDOCS_2_WARNING"] = "1"
+    # As make.py builds the book: the same build gives the same files (mkdocs-autorefs picks among
+    # same-named anchors in an order that hash randomisation changes), so the PDF printed from a
+    # test build is reused from .cache/nnbook-pdf/ by the next run instead of printed again.
+    env.setdefault("PYTHONHASHSEED", "0")
     if extra_pythonpath is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(extra_pythonpath), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return env
@@ -146,9 +150,16 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Cells far from the screen skip layout (content-visibility: auto, for speed on phones); axe
 # must see every cell laid out, so they are shown in full before it runs.
 AXE_SHOW_ALL = ".jp-CodeCell { content-visibility: visible !important; }"
-AXE_RUN = """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
-  .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))})))"""
+# Colours still changing are measured where they arrive: Material fades links and code from one
+# colour to the next, and a switch of scheme starts such transitions, so each transition still
+# running is finished first. (Waiting for them instead can wait forever: one inside a closed
+# <details> never runs.)
+AXE_RUN = """tags => {
+  for (const a of document.getAnimations()) if (a instanceof CSSTransition) a.finish();
+  return axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
+    .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))})));
+}"""
 
 
 def find_chromium() -> str | None:

@@ -325,12 +325,15 @@ def test_the_checks_catch_a_broken_page(browser, axe_js, tmp_path):
     """A page that breaks every rule at once: each check must notice its own rule.
 
     Its header has a stand-in for Material's palette toggle; after the switch to the dark
-    scheme a paragraph that was legible loses its contrast and an image without alt text
-    appears in the header, which only the dark scheme's axe run can see.
+    scheme a paragraph that was legible loses its contrast, another fades slowly (a CSS
+    transition) to an illegible colour, and an image without alt text appears in the header,
+    which only the dark scheme's axe run can see.
     """
     dark_only = (
         "<style>.dark-only { display: none } [data-md-color-scheme=slate] .dark-only { display: inline }"
-        " [data-md-color-scheme=slate] .dim { color: #222; background: #000 }</style>"
+        " [data-md-color-scheme=slate] .dim { color: #222; background: #000 }"
+        " .fading { color: #333; background: #fff; transition: color 1000s }"
+        " [data-md-color-scheme=slate] .fading { color: #eee }</style>"
     )
     toggle = (
         "<header><form data-md-component='palette'><label onclick=\"document.body.setAttribute("
@@ -341,6 +344,7 @@ def test_the_checks_catch_a_broken_page(browser, axe_js, tmp_path):
         f"<!doctype html><html><head><script src='https://cdn.invalid/lib.js'></script>{dark_only}</head>"
         f"<body>{toggle}<div class='md-content'><h1>Broken</h1><h3>skipped a level</h3>"
         "<p class='dim'>legible in the light scheme only</p>"
+        "<p class='fading'>fades to an illegible colour after the switch</p>"
         "<p>Math left as $x^2$ text.</p><img src='missing.png'>"
         f"<img src='data:image/gif;base64,R0lGODlhAQABAAAAACw=' alt='{NBCONVERT_DEFAULT_ALT}'>"
         "<p style='color:#aaa'>pale text</p><div tabindex='0'>a box nobody acts on</div>"
@@ -361,6 +365,9 @@ def test_the_checks_catch_a_broken_page(browser, axe_js, tmp_path):
     # The paragraph fails contrast in the dark scheme only: the switch happened before that axe run.
     assert any(line.startswith("dark scheme: axe color-contrast") and ".dim" in line for line in lines), found
     assert not any(line.startswith("axe color-contrast") and ".dim" in line for line in lines), found
+    # The switch starts a 1000 s fade to an illegible colour: axe measures the colour it arrives at.
+    assert any(line.startswith("dark scheme: axe color-contrast") and ".fading" in line for line in lines), found
+    assert not any(line.startswith("axe color-contrast") and ".fading" in line for line in lines), found
     for expected in [
         "console error",
         "failed request",
