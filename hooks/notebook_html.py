@@ -34,6 +34,8 @@ so a warm build does not parse an unchanged page again.
 
 from __future__ import annotations
 
+import sys
+
 from bs4 import BeautifulSoup, Comment
 from mkdocs.plugins import event_priority
 
@@ -118,3 +120,7 @@ def on_page_content(html: str, page, config, files, **kwargs) -> str:
     if "jupyter-wrapper" not in html:
         return html
     return _typeset_and_tidy(html, page.file.src_uri)
+
+
+# mkdocs loads a hook under the name of its path; hooks/render_ahead.py finds this one as ``notebook_html``.
+sys.modules["notebook_html"] = sys.modules[__name__]
