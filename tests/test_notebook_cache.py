@@ -253,3 +253,42 @@ def test_a_notebook_page_typeset_and_tidied_in_one_parse_is_the_same_as_in_two(t
     # A formula latex2mathml cannot convert still fails a notebook page.
     with pytest.raises(Exception, match="cannot convert"):
         notebook_html.typeset_and_tidy(html.replace("$x^2$", "$\\frac{$"), "p.md")
+
+
+def test_nbconvert_compiles_its_templates_once_and_renders_the_same_html(tmp_path, monkeypatch):
+    import types
+
+    import jinja2
+    from nbconvert.exporters.html import HTMLExporter
+    from nbconvert.exporters.markdown import MarkdownExporter
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    notebook = new_notebook(cells=[new_markdown_cell("# A title\n\nProse, $x$."), new_code_cell("1 + 1")])
+    plain_html = HTMLExporter().from_notebook_node(notebook)[0]
+    plain_markdown = MarkdownExporter().from_notebook_node(notebook)[0]
+    compiled = []
+    compile_ = jinja2.Environment.compile
+    monkeypatch.setattr(
+        jinja2.Environment, "compile", lambda self, *a, **k: compiled.append(1) or compile_(self, *a, **k)
+    )
+    module = types.SimpleNamespace(HTMLExporter=HTMLExporter, MarkdownExporter=MarkdownExporter)
+    build_memo.cache_nbconvert_templates(module, tmp_path / "jinja")
+    build_memo.cache_nbconvert_templates(module, tmp_path / "jinja")  # a reloaded hook: replaced, not stacked
+    assert module.HTMLExporter.__mro__[1] is HTMLExporter and module.HTMLExporter.__name__ == "HTMLExporter"
+    assert module.MarkdownExporter.__mro__[1] is MarkdownExporter
+    first = (
+        module.HTMLExporter().from_notebook_node(notebook)[0],
+        module.MarkdownExporter().from_notebook_node(notebook)[0],
+    )
+    assert compiled, "the first exports compile the templates"
+    assert list((tmp_path / "jinja").iterdir()), "and keep their code"
+    compiled.clear()
+    again = [
+        (
+            module.HTMLExporter().from_notebook_node(notebook)[0],
+            module.MarkdownExporter().from_notebook_node(notebook)[0],
+        )
+        for _ in range(2)
+    ]
+    assert compiled == [], "every later export, in a new environment, loads the compiled templates"
+    assert first == again[0] == again[1] == (plain_html, plain_markdown)
