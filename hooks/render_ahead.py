@@ -67,6 +67,7 @@ class Ahead:
         self.key_of = key_of
         self.lock = lock
         self.expected: dict[object, concurrent.futures.Future] = {}
+        self.served = 0  # expected calls answered with a result computed ahead
         # notebook_cache.on_config unwraps to the plugin's own function (a reloaded hook, mkdocs serve).
         self.nnbook_original = getattr(function, "nnbook_original", function)
 
@@ -98,6 +99,7 @@ class Ahead:
             done = future.result()  # waits for the chapter and its rendering
             self.expected.pop(key, None)  # used once
             if done is not None and done[0] == args and done[1] == kwargs:
+                self.served += 1
                 return done[2]
         return self.run(*args, **kwargs)
 
@@ -105,6 +107,7 @@ class Ahead:
         for key in list(self.expected):
             self.give_up(key)
         self.expected.clear()
+        self.served = 0
 
 
 def _unwrapped(function):
@@ -120,6 +123,7 @@ _nb2html: Ahead | None = None
 _nb2md: Ahead | None = None
 _moved: list | None = None  # the file list's order before on_nav moved the chapters' pages
 _jobs: queue.SimpleQueue | None = None
+_planned = 0  # pages to be rendered ahead in this build
 
 
 def _plugin_arguments(plugin) -> dict:
@@ -184,8 +188,8 @@ def on_config(config, **kwargs):
 @event_priority(-100)
 def on_nav(nav, config, files, **kwargs):
     """Move the pages of the chapters that run in this build to the end, and render each as soon as it has run."""
-    global _moved, _jobs
-    _moved = None
+    global _moved, _jobs, _planned
+    _moved, _planned = None, 0
     import notebook_cache
 
     background = notebook_cache._background
@@ -200,6 +204,7 @@ def on_nav(nav, config, files, **kwargs):
             running[Path(file.abs_src_path).resolve()] = file
     if not running:
         return nav
+    _planned = len(running)
     _moved = list(files)
     for file in running.values():
         files.remove(file)
@@ -239,6 +244,11 @@ def on_env(env, config, files, **kwargs):
 
 
 def on_post_build(config, **kwargs):
+    if _planned:
+        log.info(
+            f"{_nb2html.served} of {_planned} notebook page(s) rendered ahead "
+            f"({_nb2md.served} tables of contents), as their chapters finished"
+        )
     _stop()
 
 

@@ -223,6 +223,34 @@ def test_the_executor_forks_its_kernels_and_a_cell_error_still_fails(tmp_path, m
     assert [d.cells[0].outputs[0]["text"] for d in done.values()] == [f"{tmp_path} False False\n"] * 2
 
 
+def test_a_chapter_is_done_at_its_last_cell_and_every_kernel_has_exited_when_the_run_returns(tmp_path, monkeypatch):
+    import asyncio
+
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    monkeypatch.setenv("NNBOOK_FORK_KERNELS", "0")  # the usual kernels: quicker here, and the same client
+    reported, shutdowns = [], []
+    real = NotebookClient._async_cleanup_kernel
+
+    async def cleanup(self):
+        # A kernel is shut down once its chapter has been reported: waited for here (at most 60 s, never a hang).
+        for _ in range(6000):
+            if any(notebook is self.nb for notebook in reported):
+                break
+            await asyncio.sleep(0.01)
+        shutdown = {"reported first": any(notebook is self.nb for notebook in reported)}
+        shutdowns.append(shutdown)
+        await real(self)
+        shutdown["exited"] = True
+
+    monkeypatch.setattr(NotebookClient, "_async_cleanup_kernel", cleanup)
+    notebooks = {name: new_notebook(cells=[new_code_cell(f"print({name!r})")]) for name in ("a", "b", "c")}
+    done = notebook_cache.execute_notebooks(notebooks, tmp_path, on_done=lambda name, nb: reported.append(nb))
+    assert [done[name].cells[0].outputs[0]["text"] for name in "abc"] == ["a\n", "b\n", "c\n"]
+    assert shutdowns == [{"reported first": True, "exited": True}] * 3
+
+
 def test_a_notebook_page_typeset_and_tidied_in_one_parse_is_the_same_as_in_two(tmp_path, monkeypatch):
     import math_assets
     import notebook_html
