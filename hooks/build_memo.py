@@ -19,11 +19,7 @@ are removed at the end of a build.
 As a hook, it also gives Jinja (which renders every page through the theme's
 templates) a bytecode cache in ``.cache/nnbook-jinja``, so the theme's templates
 are compiled once, not on every build; Jinja keys that cache on each template's
-source. nbconvert, which renders the notebook pages for mkdocs-jupyter, makes a
-new Jinja environment for every page it converts (two per chapter: the page
-and its table of contents) and so compiled the same two dozen templates again
-each time, about 0.1 CPU s a conversion; its environments get a bytecode cache of
-their own, ``.cache/nnbook-jinja-nbconvert`` (:func:`cache_nbconvert_templates`).
+source.
 
 Example:
 
@@ -50,7 +46,6 @@ from pathlib import Path
 
 CACHE = Path(".cache") / "nnbook-html"
 JINJA_CACHE = Path(".cache") / "nnbook-jinja"
-NBCONVERT_JINJA_CACHE = Path(".cache") / "nnbook-jinja-nbconvert"
 KEEP_FILES = 2000
 MAX_AGE_DAYS = 14
 # Bumped when the way results are stored changes.
@@ -138,46 +133,7 @@ def prune(folder: Path | None = None, keep: int = KEEP_FILES, max_age_days: floa
             path.unlink(missing_ok=True)
 
 
-def cache_nbconvert_templates(module, folder: Path) -> None:
-    """Give the Jinja environments of ``module``'s exporters a bytecode cache in ``folder``.
-
-    ``module`` is ``mkdocs_jupyter.nbconvert2``, which converts notebooks with its names
-    ``HTMLExporter`` and ``MarkdownExporter``; each is replaced by a subclass whose
-    environment has the cache, and nothing else changes. Jinja stores a template's
-    compiled code under its name and file, with a checksum of its source: an edited
-    or upgraded template is compiled afresh. Calling it again (mkdocs serve reloads
-    the hooks) replaces the earlier subclass.
-    """
-    from jinja2 import FileSystemBytecodeCache
-
-    folder.mkdir(parents=True, exist_ok=True)
-    cache = FileSystemBytecodeCache(str(folder))
-    for name in ("HTMLExporter", "MarkdownExporter"):
-        exporter = getattr(module, name, None)
-        if exporter is None:
-            continue
-        base = getattr(exporter, "nnbook_base", exporter)
-
-        def _create_environment(self, base=base):
-            environment = base._create_environment(self)
-            environment.bytecode_cache = cache
-            return environment
-
-        # The same class name: traitlets finds an exporter's configuration by the names in its MRO.
-        cached = type(base.__name__, (base,), {"_create_environment": _create_environment, "nnbook_base": base})
-        setattr(module, name, cached)
-
-
 # --- mkdocs events ---------------------------------------------------------------------------
-
-
-def on_config(config, **kwargs):
-    try:
-        from mkdocs_jupyter import nbconvert2
-    except ImportError:  # a site without notebook pages
-        return config
-    cache_nbconvert_templates(nbconvert2, Path(config.config_file_path).resolve().parent / NBCONVERT_JINJA_CACHE)
-    return config
 
 
 def on_env(env, config, files, **kwargs):

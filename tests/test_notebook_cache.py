@@ -291,32 +291,64 @@ def test_nbconvert_compiles_its_templates_once_and_renders_the_same_html(tmp_pat
     from nbconvert.exporters.markdown import MarkdownExporter
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+    import nbconvert_exporters
+
     notebook = new_notebook(cells=[new_markdown_cell("# A title\n\nProse, $x$."), new_code_cell("1 + 1")])
     plain_html = HTMLExporter().from_notebook_node(notebook)[0]
     plain_markdown = MarkdownExporter().from_notebook_node(notebook)[0]
     compiled = []
     compile_ = jinja2.Environment.compile
-    monkeypatch.setattr(
-        jinja2.Environment, "compile", lambda self, *a, **k: compiled.append(1) or compile_(self, *a, **k)
-    )
+
+    def counted(environment, *args, **kwargs):
+        compiled.append(args[1] if len(args) > 1 else kwargs.get("name"))
+        return compile_(environment, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
     module = types.SimpleNamespace(HTMLExporter=HTMLExporter, MarkdownExporter=MarkdownExporter)
-    build_memo.cache_nbconvert_templates(module, tmp_path / "jinja")
-    build_memo.cache_nbconvert_templates(module, tmp_path / "jinja")  # a reloaded hook: replaced, not stacked
+    nbconvert_exporters.install(module, tmp_path / "jinja", parse_once=False)
+    nbconvert_exporters.install(module, tmp_path / "jinja", parse_once=False)  # a reloaded hook: replaced
     assert module.HTMLExporter.__mro__[1] is HTMLExporter and module.HTMLExporter.__name__ == "HTMLExporter"
     assert module.MarkdownExporter.__mro__[1] is MarkdownExporter
-    first = (
-        module.HTMLExporter().from_notebook_node(notebook)[0],
-        module.MarkdownExporter().from_notebook_node(notebook)[0],
-    )
+
+    def export():
+        exporters = module.HTMLExporter(), module.MarkdownExporter()
+        return tuple(exporter.from_notebook_node(notebook)[0] for exporter in exporters)
+
+    first = export()
     assert compiled, "the first exports compile the templates"
     assert list((tmp_path / "jinja").iterdir()), "and keep their code"
     compiled.clear()
-    again = [
-        (
-            module.HTMLExporter().from_notebook_node(notebook)[0],
-            module.MarkdownExporter().from_notebook_node(notebook)[0],
-        )
-        for _ in range(2)
-    ]
+    again = [export(), export()]
     assert compiled == [], "every later export, in a new environment, loads the compiled templates"
     assert first == again[0] == again[1] == (plain_html, plain_markdown)
+
+
+def test_a_page_nbconvert_did_not_finish_is_finished_by_notebook_html_to_the_same_page(tmp_path, monkeypatch):
+    import base64
+
+    import nbformat
+    from mkdocs_jupyter import nbconvert2
+    from nbconvert.exporters import html
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    import nbconvert_exporters
+    import notebook_html
+
+    pixel = base64.b64encode(bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")).decode()
+    drawn = new_output("display_data", {"image/png": pixel, "text/plain": "<Figure>"})
+    figure = new_code_cell("plot()", outputs=[drawn])
+    printed = new_code_cell("print(2)", outputs=[new_output("stream", name="stdout", text="2\n")])
+    markdown = new_markdown_cell('# Title\n\n$x^2$ and <img src="a.png" alt="described"> and <img src="b.png">')
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(new_notebook(cells=[markdown, figure, printed]), path)
+    finished = nbconvert2.nb2html(str(path), no_prompt=True)  # nbconvert's own pass: alt text, tab stops
+    assert finished.count(notebook_html.NO_ALT) == 2 and 'tabindex="0"' in finished
+    monkeypatch.setattr(nbconvert2, "HTMLExporter", nbconvert2.HTMLExporter)  # restored after the test
+    monkeypatch.setattr(nbconvert2, "MarkdownExporter", nbconvert2.MarkdownExporter)
+    nbconvert_exporters.install(nbconvert2, tmp_path / "jinja", parse_once=True)
+    rendered = nbconvert2.nb2html(str(path), no_prompt=True)
+    assert notebook_html.NO_ALT not in rendered and rendered != finished  # the pass was left out
+    assert html.BeautifulSoup.__name__ == "BeautifulSoup"  # and nbconvert's module is as it was
+    page = notebook_html.typeset_and_tidy(rendered, "p.md")
+    assert page == notebook_html.typeset_and_tidy(finished, "p.md")  # finishing twice = once
+    assert page.count(notebook_html.NO_ALT) == 2 and 'alt="described"' in page and "<math" in page
