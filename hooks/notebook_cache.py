@@ -8,11 +8,12 @@ execution over:
   notebook page whose executed copy is not cached starts running in its own
   kernel, as many kernels at once as the machine has cores (``NNBOOK_JOBS``
   overrides), in a background thread, the longest first (by the chapter's last
-  execution). mkdocs meanwhile renders the other pages, and a notebook page waits
-  for its own chapter only (``hooks/render_ahead.py`` renders it as soon as it has
-  run). A chapter counts as done when its last cell has run: its kernel shuts down
-  while the next one starts. A cell that raises fails the build with the chapter's name
-  and the error (at that page, or at the end of the build at the latest).
+  execution; the largest files first when it never ran). mkdocs meanwhile renders
+  the other pages, and a notebook page waits for its own chapter only
+  (``hooks/render_ahead.py`` renders it as soon as it has run). A chapter is done
+  when its last cell has run: its kernel shuts down while the next one starts.
+  A cell that raises fails the build with the chapter's name and the error (at
+  that page, or at the end of the build at the latest).
   Each kernel gets the environment a sequential build gives it (see
   :func:`kernel_environment`), so the outputs are those of a sequential build.
   On Linux and macOS the kernels are forked from one template process that has
@@ -501,8 +502,8 @@ def notebook_sources(config) -> list[Path]:
 class _Background:
     """This build's executions, running in a thread while mkdocs renders the pages that need none.
 
-    The chapters run longest first (by their last execution; in mkdocs' order when none is
-    known). A page asks for its own chapter only (:func:`executed_notebook`, through
+    The chapters run longest first (by their last execution; the largest files first when none
+    is known). A page asks for its own chapter only (:func:`executed_notebook`, through
     :attr:`futures`), and ``hooks/render_ahead.py`` renders each page as soon as its chapter
     is done, so the rendering overlaps the kernels instead of following them.
     """
@@ -521,10 +522,11 @@ class _Background:
 
     def _run(self):
         try:
-            # The longest first, by their last execution under any key (a chapter never run starts first),
-            # so that no long chapter is left running alone at the end; ties keep mkdocs' order.
+            # The longest first, so that no long chapter is left running alone at the end: by their last
+            # execution under any key; chapters never run start first, the largest files first (a cold build).
             durations = {source: _last_duration(source, _root) for source in self.futures}
-            execute_all(list(self.futures), _root, _kernel_name, durations, on_done=self._finished)
+            by_size = sorted(self.futures, key=lambda source: -source.stat().st_size)
+            execute_all(by_size, _root, _kernel_name, durations, on_done=self._finished)
             self.thread_cpu = time.thread_time()
         except BaseException as error:  # the first failure: every chapter not done reports it
             for future in self.futures.values():

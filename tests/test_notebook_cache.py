@@ -251,6 +251,33 @@ def test_a_chapter_is_done_at_its_last_cell_and_every_kernel_has_exited_when_the
     assert shutdowns == [{"reported first": True, "exited": True}] * 3
 
 
+def test_the_build_starts_the_longest_chapters_first_and_those_never_run_by_size(project, monkeypatch):
+    import json
+
+    docs = project / "docs"
+    for name, lines in (("small", 1), ("known", 80), ("large", 50), ("medium", 20)):
+        (docs / f"{name}.md").write_text("# A chapter\n\n" + "Some prose.\n" * lines)
+    (project / notebook_cache.CACHE).mkdir(parents=True)  # "known" ran before (under another key), for 3 s
+    earlier = {"cells": [], "metadata": {"nnbook": {"execution_seconds": 3.0}}}
+    (project / notebook_cache.CACHE / "known-0123456789abcdef0123.ipynb").write_text(json.dumps(earlier))
+    started = []
+
+    async def execute(notebook, name, *args, **kwargs):
+        started.append(Path(name).stem)
+        return notebook
+
+    monkeypatch.setattr(notebook_cache, "_execute", execute)
+    monkeypatch.setattr(notebook_cache, "_root", project)
+    monkeypatch.setattr(notebook_cache, "_use_cache", False)
+    monkeypatch.setenv("NNBOOK_JOBS", "1")
+    monkeypatch.setenv("NNBOOK_FORK_KERNELS", "0")
+    background = notebook_cache._Background([docs / f"{name}.md" for name in ("small", "known", "large", "medium")])
+    background.thread.join()
+    assert all(future.done() for future in background.futures.values())
+    # Never run: the largest file first; then those that ran, the longest first.
+    assert started == ["large", "medium", "small", "known"]
+
+
 def test_a_notebook_page_typeset_and_tidied_in_one_parse_is_the_same_as_in_two(tmp_path, monkeypatch):
     import math_assets
     import notebook_html
