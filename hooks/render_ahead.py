@@ -164,9 +164,14 @@ def _render(path: str, where: str, arguments: dict) -> None:
         _nb2md.give_up(path)
 
 
-def _work(jobs: queue.SimpleQueue) -> None:
-    while (job := jobs.get()) is not None:
-        _render(*job)
+def _work(jobs: queue.SimpleQueue, planned: list[str]) -> None:
+    try:
+        while (job := jobs.get()) is not None:
+            _render(*job)
+    finally:  # however this thread ends, no page waits for it
+        for path in planned:
+            _nb2html.give_up(path)
+            _nb2md.give_up(path)
 
 
 def on_config(config, **kwargs):
@@ -190,9 +195,8 @@ def on_nav(nav, config, files, **kwargs):
     """Move the pages of the chapters that run in this build to the end, and render each as soon as it has run."""
     global _moved, _jobs, _planned
     _moved, _planned = None, 0
-    import notebook_cache
-
-    background = notebook_cache._background
+    notebook_cache = sys.modules.get("notebook_cache")  # the hook that runs the chapters
+    background = getattr(notebook_cache, "_background", None)
     plugin = config.plugins.get("mkdocs-jupyter")
     if background is None or plugin is None or _nb2html is None:
         return nav
@@ -210,17 +214,18 @@ def on_nav(nav, config, files, **kwargs):
         files.remove(file)
         files.append(file)
     arguments = _plugin_arguments(plugin)
+    for file in running.values():
+        _nb2html.expect(file.abs_src_path)
+        _nb2md.expect(file.abs_src_path)
     _jobs = queue.SimpleQueue()
-    threading.Thread(target=_work, args=(_jobs,), name="nnbook-render-ahead", daemon=True).start()
+    planned = [file.abs_src_path for file in running.values()]
+    threading.Thread(target=_work, args=(_jobs, planned), name="nnbook-render-ahead", daemon=True).start()
     for source, file in running.items():
-        path = file.abs_src_path
-        _nb2html.expect(path)
-        _nb2md.expect(path)
 
-        def ran(future, job=(path, file.src_uri, arguments)):
+        def ran(future, job=(file.abs_src_path, file.src_uri, arguments), jobs=_jobs):
             if future.exception() is None:
-                _jobs.put(job)  # called in the kernels' thread: the rendering waits for the worker
-            else:
+                jobs.put(job)  # called in the kernels' thread: the rendering is left to the worker
+            else:  # the page raises the chapter's error itself
                 _nb2html.give_up(job[0])
                 _nb2md.give_up(job[0])
 
