@@ -7,10 +7,13 @@ execution over:
 - **In parallel, alongside the rendering.** When the build starts, every
   notebook page whose executed copy is not cached starts running in its own
   kernel, as many kernels at once as the machine has cores (``NNBOOK_JOBS``
-  overrides), in a background thread and in the order mkdocs renders the pages.
-  mkdocs meanwhile renders the other pages, and a notebook page waits for its
-  own chapter only. A cell that raises fails the build with the chapter's name
-  and the error (at that page, or at the end of the build at the latest).
+  overrides), in a background thread, the longest first (by the chapter's last
+  execution; the largest files first when it never ran). mkdocs meanwhile renders
+  the other pages, and a notebook page waits for its own chapter only
+  (``hooks/render_ahead.py`` renders it as soon as it has run). A chapter is done
+  when its last cell has run: its kernel shuts down while the next one starts.
+  A cell that raises fails the build with the chapter's name and the error (at
+  that page, or at the end of the build at the latest).
   Each kernel gets the environment a sequential build gives it (see
   :func:`kernel_environment`), so the outputs are those of a sequential build.
   On Linux and macOS the kernels are forked from one template process that has
@@ -152,8 +155,32 @@ def _read_source(source: Path):
     return jupytext.read(source)
 
 
-async def _execute(notebook, name: str, cwd: Path, kernel_name: str, sockets: str, forks: str | None = None):
+def _client_class():
+    """nbclient's ``NotebookClient``, except that it leaves its kernel's shutdown to the caller.
+
+    nbclient shuts the kernel down before ``async_execute`` returns: about half a second per
+    chapter spent waiting for the kernel to exit, and 2.5 s for a kernel that does not exit
+    when asked (nbclient then waits for ``shutdown_wait_time / 2`` before terminating it).
+    Every output has arrived by then, so the shutdown is started as a task, kept in
+    ``nnbook_shutdown``, and awaited by :func:`execute_notebooks` after the chapter is
+    reported done and its slot given to the next chapter.
+    """
     from nbclient import NotebookClient
+
+    class Client(NotebookClient):
+        nnbook_shutdown = None
+
+        async def _async_cleanup_kernel(self) -> None:
+            self.nnbook_shutdown = asyncio.ensure_future(NotebookClient._async_cleanup_kernel(self))
+
+    return Client
+
+
+async def _execute(
+    notebook, name: str, cwd: Path, kernel_name: str, sockets: str, forks: str | None = None, shutdowns=None
+):
+    """Execute ``notebook`` in a new kernel; the kernel's shutdown is appended to ``shutdowns`` (a list)
+    to be awaited by the caller, or awaited here when ``shutdowns`` is None."""
     from nbclient.exceptions import CellExecutionError
     from nbformat.v4 import new_code_cell
     from traitlets.config import Config
@@ -164,7 +191,7 @@ async def _execute(notebook, name: str, cwd: Path, kernel_name: str, sockets: st
         # Local Unix sockets instead of TCP ports, as hooks/kernel_env.py sets for the plugin.
         config.KernelManager.transport = "ipc"
         config.KernelManager.ip = sockets
-    client = NotebookClient(
+    client = _client_class()(
         notebook,
         kernel_name=kernel_name,
         kernel_manager_class=kernel_fork.manager_class(socket_path=forks),
@@ -178,6 +205,12 @@ async def _execute(notebook, name: str, cwd: Path, kernel_name: str, sockets: st
         await client.async_execute(env=kernel_environment())
     except CellExecutionError as error:
         raise ExecutionError(f"{name}: a cell raised while the chapter was executed:\n{error}") from None
+    finally:
+        if client.nnbook_shutdown is not None:
+            if shutdowns is None:
+                await client.nnbook_shutdown
+            else:
+                shutdowns.append(client.nnbook_shutdown)
     seconds = time.perf_counter() - start
     probe = notebook.cells.pop()
     printed = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
@@ -200,7 +233,8 @@ def execute_notebooks(
     entry with its execution time and the environment its kernel reported. The
     first cell that raises stops the other kernels and raises :class:`ExecutionError`.
     ``order`` maps a name to an expected duration: the longest start first; without
-    it, they start in the order given. ``on_done(name, notebook)`` is called as each finishes.
+    it, they start in the order given. ``on_done(name, notebook)`` is called as each finishes, as soon
+    as its last cell has run: its kernel shuts down meanwhile, and has exited when this returns.
     """
     if not notebooks:
         return {}
@@ -208,6 +242,7 @@ def execute_notebooks(
 
     async def run_all():
         limit = asyncio.Semaphore(jobs())
+        shutdowns = []  # kernels that have delivered their outputs and are being shut down
         with tempfile.TemporaryDirectory(prefix="nnbook-kernels-") as sockets:
             server = kernel_fork.ForkServer(os.path.join(sockets, "fork"), env=kernel_environment(), cwd=str(cwd))
             wanted = forking() and len(notebooks) > 1  # one kernel: a template would cost as much as it saves
@@ -216,10 +251,11 @@ def execute_notebooks(
             async def one(index, name):
                 async with limit:
                     socket = os.path.join(sockets, f"k{index}")
-                    executed = await _execute(notebooks[name], str(name), cwd, kernel_name, socket, forks)
-                    if on_done is not None:
-                        on_done(name, executed)
-                    return name, executed
+                    executed = await _execute(notebooks[name], str(name), cwd, kernel_name, socket, forks, shutdowns)
+                # Reported, and the next chapter started, while this one's kernel shuts down.
+                if on_done is not None:
+                    on_done(name, executed)
+                return name, executed
 
             tasks = [asyncio.ensure_future(one(i, name)) for i, name in enumerate(queue)]
             try:
@@ -227,7 +263,8 @@ def execute_notebooks(
             finally:
                 for task in tasks:
                     task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)  # let each kernel shut down
+                await asyncio.gather(*tasks, return_exceptions=True)
+                await asyncio.gather(*shutdowns, return_exceptions=True)  # every kernel has exited
                 server.stop()
 
     try:
@@ -465,9 +502,10 @@ def notebook_sources(config) -> list[Path]:
 class _Background:
     """This build's executions, running in a thread while mkdocs renders the pages that need none.
 
-    mkdocs asks for the chapters one at a time as it renders them (:func:`executed_notebook`), so
-    they run in the order mkdocs needs them and each page waits only for its own chapter; the
-    rendering of the other pages, single-threaded, overlaps the kernels instead of following them.
+    The chapters run longest first (by their last execution; the largest files first when none
+    is known). A page asks for its own chapter only (:func:`executed_notebook`, through
+    :attr:`futures`), and ``hooks/render_ahead.py`` renders each page as soon as its chapter
+    is done, so the rendering overlaps the kernels instead of following them.
     """
 
     def __init__(self, sources: list[Path]):
@@ -484,7 +522,11 @@ class _Background:
 
     def _run(self):
         try:
-            execute_all(list(self.futures), _root, _kernel_name, on_done=self._finished)
+            # The longest first, so that no long chapter is left running alone at the end: by their last
+            # execution under any key; chapters never run start first, the largest files first (a cold build).
+            durations = {source: _last_duration(source, _root) for source in self.futures}
+            by_size = sorted(self.futures, key=lambda source: -source.stat().st_size)
+            execute_all(by_size, _root, _kernel_name, durations, on_done=self._finished)
             self.thread_cpu = time.thread_time()
         except BaseException as error:  # the first failure: every chapter not done reports it
             for future in self.futures.values():

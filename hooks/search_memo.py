@@ -11,11 +11,21 @@ and on the plugin's settings, so this hook wraps it with
 and a warm build adds the remembered entries instead of parsing the page again.
 The first build of a page runs the plugin's own method, so the entries are the
 plugin's; ``tests/test_search_memo.py`` checks that remembered entries equal them.
+
+**As soon as a page's HTML is final.** The plugin indexes the pages when mkdocs writes
+them, after the last chapter of a cold build has run, when nothing else is left to
+overlap with (about a second of the build's end, parsing the notebook pages). This hook's
+``on_page_content``, the last of all, computes and remembers a page's entries as soon as
+its HTML is final instead, while the chapters are still running; the plugin's own call
+then reads them back. It is the same call with the same page: if anything the entries
+depend on changed in between, the key differs and the plugin computes them afresh.
 """
 
 from __future__ import annotations
 
 import json
+
+from mkdocs.plugins import event_priority
 
 from build_memo import memoise
 
@@ -71,10 +81,36 @@ def install() -> None:
             _current.clear()
 
     add_entry_from_context.nnbook_original = original
+    add_entry_from_context.nnbook_remembered = remembered
     plugin.SearchIndex.add_entry_from_context = add_entry_from_context
+
+
+def remember_ahead(index, page, html: str) -> None:
+    """Compute and remember the entries ``index``'s plugin will add for ``page`` once its content is ``html``."""
+    from material.plugins.search import plugin
+
+    remembered = getattr(plugin.SearchIndex.add_entry_from_context, "nnbook_remembered", None)
+    if remembered is None or not isinstance(index, plugin.SearchIndex):  # mkdocs' own search: not wrapped
+        return
+    page.content = html  # what mkdocs sets it to after this event, read by the plugin's method
+    _current.update(index=index, page=page)
+    try:
+        remembered(html, page_key(index, page))
+    finally:
+        _current.clear()
 
 
 def on_config(config, **kwargs):
     if config.plugins.get("material/search") is not None or config.plugins.get("search") is not None:
         install()
     return config
+
+
+# The last handler of the event: the page's HTML is final.
+@event_priority(-1000)
+def on_page_content(html: str, page, config, files, **kwargs) -> str:
+    search = config.plugins.get("material/search") or config.plugins.get("search")
+    index = getattr(search, "search_index", None)
+    if index is not None and search.config.get("enabled", True):
+        remember_ahead(index, page, html)
+    return html

@@ -223,6 +223,61 @@ def test_the_executor_forks_its_kernels_and_a_cell_error_still_fails(tmp_path, m
     assert [d.cells[0].outputs[0]["text"] for d in done.values()] == [f"{tmp_path} False False\n"] * 2
 
 
+def test_a_chapter_is_done_at_its_last_cell_and_every_kernel_has_exited_when_the_run_returns(tmp_path, monkeypatch):
+    import asyncio
+
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    monkeypatch.setenv("NNBOOK_FORK_KERNELS", "0")  # the usual kernels: quicker here, and the same client
+    reported, shutdowns = [], []
+    real = NotebookClient._async_cleanup_kernel
+
+    async def cleanup(self):
+        # A kernel is shut down once its chapter has been reported: waited for here (at most 60 s, never a hang).
+        for _ in range(6000):
+            if any(notebook is self.nb for notebook in reported):
+                break
+            await asyncio.sleep(0.01)
+        shutdown = {"reported first": any(notebook is self.nb for notebook in reported)}
+        shutdowns.append(shutdown)
+        await real(self)
+        shutdown["exited"] = True
+
+    monkeypatch.setattr(NotebookClient, "_async_cleanup_kernel", cleanup)
+    notebooks = {name: new_notebook(cells=[new_code_cell(f"print({name!r})")]) for name in ("a", "b", "c")}
+    done = notebook_cache.execute_notebooks(notebooks, tmp_path, on_done=lambda name, nb: reported.append(nb))
+    assert [done[name].cells[0].outputs[0]["text"] for name in "abc"] == ["a\n", "b\n", "c\n"]
+    assert shutdowns == [{"reported first": True, "exited": True}] * 3
+
+
+def test_the_build_starts_the_longest_chapters_first_and_those_never_run_by_size(project, monkeypatch):
+    import json
+
+    docs = project / "docs"
+    for name, lines in (("small", 1), ("known", 80), ("large", 50), ("medium", 20)):
+        (docs / f"{name}.md").write_text("# A chapter\n\n" + "Some prose.\n" * lines)
+    (project / notebook_cache.CACHE).mkdir(parents=True)  # "known" ran before (under another key), for 3 s
+    earlier = {"cells": [], "metadata": {"nnbook": {"execution_seconds": 3.0}}}
+    (project / notebook_cache.CACHE / "known-0123456789abcdef0123.ipynb").write_text(json.dumps(earlier))
+    started = []
+
+    async def execute(notebook, name, *args, **kwargs):
+        started.append(Path(name).stem)
+        return notebook
+
+    monkeypatch.setattr(notebook_cache, "_execute", execute)
+    monkeypatch.setattr(notebook_cache, "_root", project)
+    monkeypatch.setattr(notebook_cache, "_use_cache", False)
+    monkeypatch.setenv("NNBOOK_JOBS", "1")
+    monkeypatch.setenv("NNBOOK_FORK_KERNELS", "0")
+    background = notebook_cache._Background([docs / f"{name}.md" for name in ("small", "known", "large", "medium")])
+    background.thread.join()
+    assert all(future.done() for future in background.futures.values())
+    # Never run: the largest file first; then those that ran, the longest first.
+    assert started == ["large", "medium", "small", "known"]
+
+
 def test_a_notebook_page_typeset_and_tidied_in_one_parse_is_the_same_as_in_two(tmp_path, monkeypatch):
     import math_assets
     import notebook_html
@@ -253,3 +308,74 @@ def test_a_notebook_page_typeset_and_tidied_in_one_parse_is_the_same_as_in_two(t
     # A formula latex2mathml cannot convert still fails a notebook page.
     with pytest.raises(Exception, match="cannot convert"):
         notebook_html.typeset_and_tidy(html.replace("$x^2$", "$\\frac{$"), "p.md")
+
+
+def test_nbconvert_compiles_its_templates_once_and_renders_the_same_html(tmp_path, monkeypatch):
+    import types
+
+    import jinja2
+    from nbconvert.exporters.html import HTMLExporter
+    from nbconvert.exporters.markdown import MarkdownExporter
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    import nbconvert_exporters
+
+    notebook = new_notebook(cells=[new_markdown_cell("# A title\n\nProse, $x$."), new_code_cell("1 + 1")])
+    plain_html = HTMLExporter().from_notebook_node(notebook)[0]
+    plain_markdown = MarkdownExporter().from_notebook_node(notebook)[0]
+    compiled = []
+    compile_ = jinja2.Environment.compile
+
+    def counted(environment, *args, **kwargs):
+        compiled.append(args[1] if len(args) > 1 else kwargs.get("name"))
+        return compile_(environment, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    module = types.SimpleNamespace(HTMLExporter=HTMLExporter, MarkdownExporter=MarkdownExporter)
+    nbconvert_exporters.install(module, tmp_path / "jinja", parse_once=False)
+    nbconvert_exporters.install(module, tmp_path / "jinja", parse_once=False)  # a reloaded hook: replaced
+    assert module.HTMLExporter.__mro__[1] is HTMLExporter and module.HTMLExporter.__name__ == "HTMLExporter"
+    assert module.MarkdownExporter.__mro__[1] is MarkdownExporter
+
+    def export():
+        exporters = module.HTMLExporter(), module.MarkdownExporter()
+        return tuple(exporter.from_notebook_node(notebook)[0] for exporter in exporters)
+
+    first = export()
+    assert compiled, "the first exports compile the templates"
+    assert list((tmp_path / "jinja").iterdir()), "and keep their code"
+    compiled.clear()
+    again = [export(), export()]
+    assert compiled == [], "every later export, in a new environment, loads the compiled templates"
+    assert first == again[0] == again[1] == (plain_html, plain_markdown)
+
+
+def test_a_page_nbconvert_did_not_finish_is_finished_by_notebook_html_to_the_same_page(tmp_path, monkeypatch):
+    import base64
+
+    import nbformat
+    from mkdocs_jupyter import nbconvert2
+    from nbconvert.exporters import html
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    import nbconvert_exporters
+    import notebook_html
+
+    pixel = base64.b64encode(bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")).decode()
+    drawn = new_output("display_data", {"image/png": pixel, "text/plain": "<Figure>"})
+    figure = new_code_cell("plot()", outputs=[drawn])
+    printed = new_code_cell("print(2)", outputs=[new_output("stream", name="stdout", text="2\n")])
+    markdown = new_markdown_cell('# Title\n\n$x^2$ and <img src="a.png" alt="described"> and <img src="b.png">')
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(new_notebook(cells=[markdown, figure, printed]), path)
+    finished = nbconvert2.nb2html(str(path), no_prompt=True)  # nbconvert's own pass: alt text, tab stops
+    assert finished.count(notebook_html.NO_ALT) == 2 and 'tabindex="0"' in finished
+    monkeypatch.setattr(nbconvert2, "HTMLExporter", nbconvert2.HTMLExporter)  # restored after the test
+    monkeypatch.setattr(nbconvert2, "MarkdownExporter", nbconvert2.MarkdownExporter)
+    nbconvert_exporters.install(nbconvert2, tmp_path / "jinja", parse_once=True)
+    rendered = nbconvert2.nb2html(str(path), no_prompt=True)
+    assert notebook_html.NO_ALT not in rendered and rendered != finished  # the pass was left out
+    assert html.BeautifulSoup.__name__ == "BeautifulSoup"  # and nbconvert's module is as it was
+    page = notebook_html.typeset_and_tidy(rendered, "p.md")
+    assert page == notebook_html.typeset_and_tidy(finished, "p.md")  # finishing twice = once
+    assert page.count(notebook_html.NO_ALT) == 2 and 'alt="described"' in page and "<math" in page

@@ -92,3 +92,20 @@ def test_the_hook_installs_once():
     search_memo.install()
     assert plugin.SearchIndex.add_entry_from_context is wrapped
     assert wrapped.nnbook_original is not None
+
+
+def test_entries_remembered_ahead_are_those_the_plugin_computes_at_the_page_and_read_back(installed, monkeypatch):
+    final = page(html=HTML.replace("from the right", "from the right, as the final HTML says"))
+    expected = plugins_entries(final)
+    early = page()  # the page during on_page_content: its content is still the HTML before this event
+    index = plugin.SearchIndex(**CONFIG)
+    search_memo.remember_ahead(index, early, final.content)
+    assert early.content == final.content  # as mkdocs sets it after the event
+    assert len(list(installed.iterdir())) == 1
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the page was parsed again")
+
+    monkeypatch.setattr(plugin, "Parser", no_parsing)
+    assert memo_entries(final) == expected  # the plugin's own call, at the page, reads them back
+    search_memo.remember_ahead(index, page(html=final.content), final.content)  # already remembered: no parse
