@@ -44,7 +44,7 @@ def test_the_table_sums_the_phases_and_says_how_busy_the_cores_were(tmp_path):
     assert rows["chapters and README run by pytest-codeblocks"] == ["2", "0.8"]
     assert rows["sum over all workers"] == ["7", "12.0"]
     assert rows["wall-clock time of the run"] == ["10.0"]
-    assert rows["CPU time of the run (all its processes)"] == ["15.0"]
+    assert rows["CPU time the machine was busy (all programs)"] == ["15.0"]
     assert rows["cores kept busy (2 cores)"] == ["75%"]
     # The slowest first.
     assert printed.index("4.0 s  tests.test_browser::test_page[/]") < printed.index("3.5 s  tests.test_reader")

@@ -62,7 +62,7 @@ def main() -> int:
     if args.wall is not None:
         print(f"{'wall-clock time of the run':<{width}}         {args.wall:7.1f}")
     if args.cpu is not None:
-        print(f"{'CPU time of the run (all its processes)':<{width}}         {args.cpu:7.1f}")
+        print(f"{'CPU time the machine was busy (all programs)':<{width}}         {args.cpu:7.1f}")
         if args.wall and args.cores:
             busy = args.cpu / (args.wall * args.cores)
             print(f"{f'cores kept busy ({args.cores} cores)':<{width}}         {busy:7.0%}")
