@@ -407,6 +407,19 @@ def _names(message: str, name: str) -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _one_process_group_per_test(request):
+    """A test of a worker of nnbook.distributed runs all its examples in one process group of one:
+    starting gloo for each example cost more than the examples, and mostly as waiting."""
+    callspec = getattr(request.node, "callspec", None)
+    dotted = callspec.params.get("dotted") if callspec else None
+    if dotted is None:
+        yield
+        return
+    with _process_group(dotted):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _in_a_temporary_folder(tmp_path, monkeypatch):
     """Checkpoints are files, and a bad path may be any string: keep what they write out of the repository."""
     monkeypatch.chdir(tmp_path)
