@@ -240,8 +240,8 @@ def on_env(env, config, files, **kwargs):
     global _moved
     if _moved is not None:
         position = {file.src_uri: index for index, file in enumerate(_moved)}
-        current = list(files)
-        for file in sorted(current, key=lambda f: position.get(f.src_uri, len(position) + current.index(f))):
+        # A stable sort: files added since on_nav keep their order, after the others.
+        for file in sorted(files, key=lambda f: position.get(f.src_uri, len(position))):
             files.remove(file)
             files.append(file)
         _moved = None
