@@ -139,8 +139,8 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 INSTALL_CHROMIUM = (
-    "install Debian's chromium (`apt-get install chromium`); on GitHub's Ubuntu runners "
-    "`python -m playwright install --with-deps chromium`"
+    "install Debian's headless Chromium (`apt-get install chromium-headless-shell`, or `chromium`); "
+    "on GitHub's Ubuntu runners `python -m playwright install --with-deps --only-shell chromium`"
 )
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 COMPRESSED_TYPES = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt")
@@ -162,12 +162,29 @@ AXE_RUN = """tags => {
 }"""
 
 
-def find_chromium() -> str | None:
-    """Chromium's executable: ``$NNBOOK_CHROMIUM``, else Debian's ``chromium``, else Playwright's own download."""
-    found = os.environ.get("NNBOOK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    try:  # python -m playwright install chromium puts a browser in Playwright's cache
+def find_chromium(*, headless_shell: bool = True) -> str | None:
+    """Chromium's executable for headless work, or None.
+
+    In order: ``$NNBOOK_CHROMIUM``; Debian's ``chromium-headless-shell``; Debian's ``chromium``
+    (or ``chromium-browser``); Playwright's own downloads, headless shell first. The headless
+    shell is the browser without the rest of Chrome around it (it is what Playwright itself
+    launches for headless work): the same Blink and V8, so pages lay out, run and print alike,
+    for about a third less CPU time per page visited than the whole browser in headless mode
+    (``docs/benchmarks.md``). ``headless_shell=False`` skips it, for tools that need the whole
+    browser (Lighthouse).
+    """
+    if os.environ.get("NNBOOK_CHROMIUM"):
+        return os.environ["NNBOOK_CHROMIUM"]
+    names = ("chromium-headless-shell",) * headless_shell + ("chromium", "chromium-browser")
+    for name in names:
+        if found := shutil.which(name):
+            return found
+    # python -m playwright install chromium puts both in Playwright's cache.
+    cache = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or Path.home() / ".cache" / "ms-playwright")
+    shells = sorted(cache.glob("chromium_headless_shell-*/*/*headless*shell")) if headless_shell else []
+    if shells:
+        return str(shells[-1])
+    try:
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as p:

@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--pages", nargs="*", help="URL paths (default: the home page and every chapter)")
     args = parser.parse_args()
     ensure_lighthouse()
-    chrome = os.environ.get("CHROME_PATH") or find_chromium() or sys.exit("Chromium not found")
+    chrome = os.environ.get("CHROME_PATH") or find_chromium(headless_shell=False) or sys.exit("Chromium not found")
     pages = args.pages or [p for p in page_paths() if p == "/" or p.startswith("/chapters/")]
     httpd, base = serve(args.site, gzip=True)
     try:
