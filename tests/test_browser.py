@@ -108,6 +108,19 @@ IDLE_TAB_STOPS = r"""() => {
 }"""
 
 
+# The two links under every page's content (overrides/main.html): the whole book as a PDF, and a
+# prefilled problem report with the page's build stamp. Links as a reader's browser resolves them.
+FOOTER_LINKS = r"""() => {
+  const named = name => [...document.querySelectorAll('a[href]')]
+    .filter(a => a.textContent.trim() === name).map(a => a.href);
+  const stamp = document.querySelector('.nnbook-report__stamp');
+  return {pdf: named('The whole book as one PDF'), report: named('Report a problem with this page'),
+          stamp: stamp ? stamp.textContent.trim() : ''};
+}"""
+REPORT_URL = "https://github.com/nnbook/nnbook/issues/new?"
+DEPLOYED = "nnbook.github.io/nnbook"
+
+
 # docs/javascripts/scroll-focus.js makes the boxes that scroll focusable once the page is idle, then says so.
 SCROLL_BOXES_MEASURED = """() => !document.querySelector('script[src*="scroll-focus"]')
   || document.documentElement.dataset.nnbookScrollBoxes === 'measured'"""
@@ -142,6 +155,7 @@ class PageReport:
     dark_axe: list[dict] = field(default_factory=list)
     overflow: int = 0  # at phone width
     wrapped_output: list[str] = field(default_factory=list)  # at phone width
+    footer_links: dict = field(default_factory=dict)  # FOOTER_LINKS
 
 
 def visit(browser, url: str, *, axe: Path | None = None, dark: bool = True) -> PageReport:
@@ -191,6 +205,7 @@ def visit(browser, url: str, *, axe: Path | None = None, dark: bool = True) -> P
         page.wait_for_function(SCROLL_BOXES_MEASURED)
         found = page.evaluate(INSPECT)
         report.idle_tab_stops = page.evaluate(IDLE_TAB_STOPS)
+        report.footer_links = page.evaluate(FOOTER_LINKS)
         # Every cell laid out from here on (axe needs it; the phone-width checks then
         # measure every cell too, not only those near the screen).
         page.add_style_tag(content=AXE_SHOW_ALL)
@@ -259,6 +274,30 @@ def problems(report: PageReport, origin: str) -> list[str]:
     if report.overflow > 0:
         found.append(f"scrolls sideways by {report.overflow} px at {PHONE_WIDTH} px wide")
     found += [f"output line wrapped at {PHONE_WIDTH} px: {line!r}" for line in report.wrapped_output]
+    found += footer_link_problems(report)
+    return found
+
+
+def footer_link_problems(report: PageReport) -> list[str]:
+    """The page links to the book's PDF (served from the site's root) and, with a plain link that needs
+    no script, to a new issue whose text names the page's deployed address and its build stamp."""
+    from urllib.parse import parse_qs
+
+    url = urlparse(report.url)
+    links = report.footer_links
+    found = []
+    if links.get("pdf") != [f"{url.scheme}://{url.netloc}/nnbook.pdf"]:
+        found.append(f"the link to the whole book as a PDF is not one link to /nnbook.pdf: {links.get('pdf')}")
+    reports = links.get("report") or []
+    if len(reports) != 1 or not reports[0].startswith(REPORT_URL):
+        found.append(f"the link to report a problem is not one link to a new issue: {reports}")
+    else:
+        body = (parse_qs(urlparse(reports[0]).query).get("body") or [""])[0]
+        stamp = links.get("stamp", "")
+        if f"{DEPLOYED}{url.path}" not in body:
+            found.append(f"the problem report does not name the page's address {DEPLOYED}{url.path}: {body!r}")
+        if "commit" not in stamp or stamp.strip("()") not in body:
+            found.append(f"the problem report does not carry the page's build stamp {stamp!r}: {body!r}")
     return found
 
 
@@ -314,7 +353,8 @@ def weights():
 def test_page_as_a_reader_sees_it(browser, server, axe_js, weights, path):
     """Loads, requests nothing elsewhere, has alt text and typeset math; axe-core finds no WCAG 2.1 AA
     violation in the light scheme nor in the dark one; at 390 px it never scrolls sideways and no
-    output line is wrapped (wide outputs scroll in their box)."""
+    output line is wrapped (wide outputs scroll in their box); it links to the book's PDF and to a
+    prefilled problem report that names it."""
     report = visit(browser, server + path, axe=axe_js)
     weights[path] = report.transferred
     assert report.dark_scheme == "slate"
@@ -352,7 +392,9 @@ def test_the_checks_catch_a_broken_page(browser, axe_js, tmp_path):
         + "272.0 µs per epoch "
         * 30
         + "</pre></div>"
-        "<div style='width:2000px'>wide</div><script>undefinedFunction()</script></div></body></html>"
+        "<div style='width:2000px'>wide</div><script>undefinedFunction()</script></div>"
+        "<p><a href='book.pdf'>The whole book as one PDF</a> <a href='https://example.invalid/new'>"
+        "Report a problem with this page</a></p></body></html>"
     )
     httpd, url = serve(tmp_path, gzip=True)
     try:
@@ -382,8 +424,39 @@ def test_the_checks_catch_a_broken_page(browser, axe_js, tmp_path):
         "axe color-contrast",
         "axe html-has-lang",
         "dark scheme: axe image-alt",
+        "the link to the whole book as a PDF is not one link to /nnbook.pdf",
+        "the link to report a problem is not one link to a new issue",
     ]:
         assert expected in found, f"the checks missed: {expected}\n{found}"
+
+
+def test_the_footer_link_checks_read_the_address_and_the_stamp():
+    """What a visit reads of the footer's links, checked without a browser: each kind of mistake is named."""
+    from urllib.parse import urlencode
+
+    stamp = "(built 2026-11-25 from commit abc1234)"
+
+    def report(path, *, body, pdf="/nnbook.pdf", shown=stamp):
+        links = {"pdf": [f"http://127.0.0.1:8000{pdf}"], "stamp": shown}
+        links["report"] = [REPORT_URL + urlencode({"title": "A problem", "body": body})]
+        return PageReport(f"http://127.0.0.1:8000{path}", footer_links=links)
+
+    right = f"Page: https://{DEPLOYED}/chapters/02-tensors/\nBuilt {stamp}"
+    assert footer_link_problems(report("/chapters/02-tensors/", body=right)) == []
+    assert footer_link_problems(report("/chapters/03-network-from-scratch/", body=right)) == [
+        f"the problem report does not name the page's address {DEPLOYED}/chapters/03-network-from-scratch/: {right!r}"
+    ]
+    older = right.replace("abc1234", "0000000")
+    assert footer_link_problems(report("/chapters/02-tensors/", body=older)) == [
+        f"the problem report does not carry the page's build stamp {stamp!r}: {older!r}"
+    ]
+    assert footer_link_problems(report("/chapters/02-tensors/", body=right, pdf="/chapters/nnbook.pdf"))[0].startswith(
+        "the link to the whole book as a PDF is not one link to /nnbook.pdf"
+    )
+    assert footer_link_problems(PageReport("http://127.0.0.1:8000/")) == [
+        "the link to the whole book as a PDF is not one link to /nnbook.pdf: None",
+        "the link to report a problem is not one link to a new issue: []",
+    ]
 
 
 def _search(browser, server, query: str) -> list[str]:
@@ -531,24 +604,6 @@ def test_solutions_start_folded_and_open_on_click(browser, server):
     context.close()
 
 
-@pytest.mark.parametrize("path", ["/", "/chapters/02-tensors/", "/reference/trainers/"])
-def test_every_page_links_to_a_prefilled_issue(browser, server, path):
-    """A plain link (no script) opens a new issue naming the page's address and its build stamp."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(server + path, wait_until="load")
-    link = page.get_by_role("link", name="Report a problem with this page")
-    href = link.get_attribute("href")
-    stamp = page.locator(".nnbook-report__stamp").inner_text()
-    context.close()
-    from urllib.parse import parse_qs
-
-    query = parse_qs(urlparse(href).query)
-    assert href.startswith("https://github.com/nnbook/nnbook/issues/new?")
-    assert f"nnbook.github.io/nnbook{path}" in query["body"][0]
-    assert stamp.strip("()") in query["body"][0] and "commit" in stamp
-
-
 @pytest.fixture(scope="session")
 def book_pdf(site, browser) -> Path:
     """The whole book printed to PDF from the test build, as ``python3 make.py build`` prints it.
@@ -589,23 +644,10 @@ def test_the_book_as_one_pdf_has_every_chapter_and_typeset_math(book_pdf, site, 
     # A formula from chapter 3 typeset (MathML), not left as TeX: the partial-derivative sign, no backslashes.
     assert "∂" in text
     assert "\\partial" not in text and "\\frac" not in text
-    # The address every page links to (test_every_page_links_to_the_pdf) serves this PDF.
+    # The address every page links to (footer_link_problems, in every page's visit) serves this PDF.
     context = browser.new_context()
     try:
         served = context.request.get(server + "/nnbook.pdf")
         assert served.ok and served.body() == book_pdf.read_bytes()
     finally:
         context.close()
-
-
-@pytest.mark.parametrize("path", ["/", "/chapters/01-what-a-network-computes/", "/reference/trainers/"])
-def test_every_page_links_to_the_pdf(browser, server, path):
-    """The link to the whole book as a PDF points at /nnbook.pdf, which the test above prints and fetches."""
-    from urllib.parse import urljoin
-
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(server + path, wait_until="load")
-    href = page.get_by_role("link", name="The whole book as one PDF").get_attribute("href")
-    context.close()
-    assert urljoin(server + path, href) == server + "/nnbook.pdf"
