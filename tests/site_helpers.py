@@ -7,6 +7,7 @@ import gzip as gz
 import http.server
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -130,6 +131,8 @@ _Dumper.add_representer(
 
 # --- Shared by the browser tests and the audit scripts in tools/ -------------------------------------------------
 
+# The deployed site's address (mkdocs.yml's site_url), which pages and downloads name.
+SITE_URL = re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE).group(1)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

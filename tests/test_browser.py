@@ -35,6 +35,7 @@ from site_helpers import (
     INSTALL_AXE,
     INSTALL_CHROMIUM,
     ROOT,
+    SITE_URL,
     find_chromium,
     page_paths,
     serve,
@@ -118,7 +119,7 @@ FOOTER_LINKS = r"""() => {
           stamp: stamp ? stamp.textContent.trim() : ''};
 }"""
 REPORT_URL = "https://github.com/nnbook/nnbook/issues/new?"
-DEPLOYED = "nnbook.github.io/nnbook"
+DEPLOYED = SITE_URL.split("://", 1)[1].rstrip("/")  # nnbook.github.io/nnbook
 
 
 # docs/javascripts/scroll-focus.js makes the boxes that scroll focusable once the page is idle, then says so.

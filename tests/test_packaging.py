@@ -6,7 +6,6 @@ The wheel is built the way the site's hook builds it (``hooks/package_wheel.py``
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import tarfile
@@ -19,9 +18,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "hooks"))
 import package_wheel  # noqa: E402  (a hook, imported from its folder)
+from site_helpers import SITE_URL  # noqa: E402
 
 VERSION = package_wheel.project_version(ROOT)
-SITE_URL = re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE).group(1)
 PACKAGE_FILES = sorted(
     p.relative_to(ROOT / "src").as_posix()
     for p in (ROOT / "src" / "nnbook").rglob("*")

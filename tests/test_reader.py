@@ -59,11 +59,10 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from site_helpers import ROOT, notebook_pages
+from site_helpers import ROOT, SITE_URL, notebook_pages
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reader")]
 
-SITE_URL = re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE).group(1)
 # What the reader's Jupyter needs to run a notebook, besides the kernel: pip, for %pip.
 KERNEL = ("ipykernel", "pip")
 BOOK_ONLY = {"nnbook", "numpy", "matplotlib"}
