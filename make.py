@@ -177,13 +177,20 @@ def test(args: argparse.Namespace) -> None:
     TEST_REPORT.parent.mkdir(parents=True, exist_ok=True)
     TEST_REPORT.unlink(missing_ok=True)
     (ROOT / "tests" / ".reports" / "page-weights.json").unlink(missing_ok=True)  # rewritten by this run
+    env = book_env()
+    # A run starts dozens of Python processes (pytest's, mkdocs builds, kernels, process groups)
+    # that import the same files of this repository. With PYTHONDONTWRITEBYTECODE set (some
+    # containers set it) each one compiled them again, and pytest rewrote the asserts of every test
+    # module in every worker: about 6 CPU s a run (docs/benchmarks.md). The bytecode goes where
+    # Python puts it by default, __pycache__ folders that git ignores.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     started = time.perf_counter()
     before = busy_seconds()
     print("+", python, "-m pytest", *parallel, *args.pytest_args, flush=True)
     completed = subprocess.run(
         [str(python), "-m", "pytest", *parallel, f"--junitxml={TEST_REPORT}", *args.pytest_args],
         cwd=ROOT,
-        env=book_env(),
+        env=env,
     )
     wall = time.perf_counter() - started
     cpu = busy_seconds() - before

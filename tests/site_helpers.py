@@ -153,16 +153,18 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Cells far from the screen skip layout (content-visibility: auto, for speed on phones); axe
 # must see every cell laid out, so they are shown in full before it runs.
 AXE_SHOW_ALL = ".jp-CodeCell { content-visibility: visible !important; }"
-# Colours still changing are measured where they arrive: Material fades links and code from one
-# colour to the next, and a switch of scheme starts such transitions, so each transition still
-# running is finished first. (Waiting for them instead can wait forever: one inside a closed
-# <details> never runs.)
-AXE_RUN = """tags => {
-  for (const a of document.getAnimations()) if (a instanceof CSSTransition) a.finish();
-  return axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
-    .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-      nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))})));
-}"""
+# Loaded after axe: runs the rules of the given tags over the whole page, with each contrast situation
+# of code and math checked once (tests/axe_run.js says what makes two the same, and why none is missed).
+AXE_RUN_JS = ROOT / "tests" / "axe_run.js"
+# Returns {violations: [{id, impact, help, nodes: [{target, summary}]}], skipped, rechecked};
+# with dedupe false, the colour rule checks every element.
+AXE_RUN = "([tags, dedupe]) => nnbookAxe.run(tags, {dedupe})"
+
+
+def add_axe(page, axe_js: Path = AXE_JS) -> None:
+    """Load axe-core and tests/axe_run.js into ``page`` (a Playwright page), for ``AXE_RUN``."""
+    page.add_script_tag(path=str(axe_js))
+    page.add_script_tag(path=str(AXE_RUN_JS))
 
 
 def find_chromium(*, headless_shell: bool = True) -> str | None:

@@ -141,13 +141,21 @@ def test_math_is_typeset_at_build_time(site):
     assert not any("MathJax.js" in html for html in pages)
 
 
-def test_a_failing_cell_fails_the_build(tmp_path):
+def test_a_failing_cell_fails_the_build_with_its_chapter_named(tmp_path):
+    """With the book's hooks (chapters executed in the background, rendered ahead): the build fails,
+    and names the chapter whose cell raised and the error, not the chapter that ran beside it."""
     config = small_project(
-        tmp_path, {"broken.md": chapter("x = 1\nraise RuntimeError('this cell is broken on purpose')")}
+        tmp_path,
+        {
+            "fine.md": chapter("print('this chapter runs to its end')"),
+            "broken.md": chapter("x = 1\nraise RuntimeError('this cell is broken on purpose')"),
+        },
     )
     done = build(config, tmp_path / "site")
+    output = done.stdout + done.stderr
     assert done.returncode != 0
-    assert "this cell is broken on purpose" in done.stdout + done.stderr
+    assert "broken.md: a cell raised" in output and "this cell is broken on purpose" in output, output
+    assert "fine.md: a cell raised" not in output
 
 
 def test_changing_the_package_changes_the_page(tmp_path):
