@@ -38,7 +38,6 @@ in its final colours. The marks are removed after the run, and axe's configurati
   // Blocks of code (and outputs) and formulas; their elements with text are the candidates.
   const CONTAINERS = 'pre, math';
   const REPORTER = 'nnbook-contrast-once';
-  let undecided = 0;  // candidates of the last run skipped because axe never reports their text
   // Every computed property axe's contrast computation reads, of the element or of an ancestor.
   const STYLE = [
     'color', '-webkit-text-fill-color', '-webkit-text-stroke-width', '-webkit-text-stroke-color',
@@ -77,7 +76,8 @@ in its final colours. The marks are removed after the run, and axe's configurati
 
   const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
 
-  /** Marks every candidate but the first of each signature; returns the groups that have duplicates. */
+  /** Marks every candidate but the first of each signature, and text axe never reports; returns the groups
+   * that have duplicates, and how many candidates were marked for their text. */
   function mark() {
     const chain = new Map();  // element -> id of its own and all its ancestors' styles
     const ids = new Map();    // signature text -> id
@@ -91,7 +91,7 @@ in its final colours. The marks are removed after the run, and axe's configurati
     };
     const over = overlays();
     const never = new Map();  // text -> undecidable(text): tokens repeat
-    undecided = 0;
+    let undecided = 0;
     const first = new Map();  // signature id -> group
     const containers = [...document.querySelectorAll(CONTAINERS)].filter(c => !c.parentElement.closest(CONTAINERS));
     for (const container of containers) {
@@ -113,7 +113,7 @@ in its final colours. The marks are removed after the run, and axe's configurati
         else first.set(id, {rep: el, dups: []});
       }
     }
-    return [...first.values()].filter(g => g.dups.length);
+    return {groups: [...first.values()].filter(g => g.dups.length), undecided};
   }
 
   /** The duplicates whose representative's contrast axe did not compute (read from axe's raw results). */
@@ -141,11 +141,11 @@ in its final colours. The marks are removed after the run, and axe's configurati
     const colours = axe.getRules(tags).some(r => r.ruleId === 'color-contrast');
     let groups = [];
     let left = [];
-    undecided = 0;
+    let undecided = 0;
     let result;
     try {
       if (dedupe && colours) {
-        groups = mark();
+        ({groups, undecided} = mark());
         axe.configure({rules: [{id: 'color-contrast', selector: `*:not([${MARK}])`}]});
         axe.addReporter(REPORTER, (raw, options, done) => {
           left = unvouched(raw, groups);
