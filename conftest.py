@@ -27,6 +27,8 @@ def _draw_and_close(*args, **kwargs):
 
 
 def pytest_configure(config):
+    if not os.environ.get("PYTEST_XDIST_WORKER") and getattr(config.option, "numprocesses", None):
+        return  # pytest-xdist's controller: it runs no test, and matplotlib would delay its workers' start
     import matplotlib.pyplot as plt
 
     plt.show = _draw_and_close

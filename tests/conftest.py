@@ -7,19 +7,12 @@ import os
 import threading
 
 import pytest
-import torch
 from hypothesis import settings
 
 # Property tests run the same number of examples on every machine, with no deadline:
 # CI machines are shared and a slow example is not a failure.
 settings.register_profile("nnbook", max_examples=60, deadline=None, derandomize=True)
 settings.load_profile("nnbook")
-
-# One CPU thread per test process. The suite runs a worker per core (and the site's build beside
-# them); the tests' tensors are tiny, and a second thread that waits for a busy core makes small
-# operations many times slower (a 150-epoch classifier: 0.1 s on one thread, 3 to 9 s on two).
-# Chapters 7 to 12 do the same for the same reason. Processes the tests start keep torch's default.
-torch.set_num_threads(1)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -72,9 +65,15 @@ _early_build: threading.Thread | None = None
 
 
 # Order of the tests that need the built site: the longest first (each downloaded notebook
-# runs a chapter; the PDF prints the whole book), so that no long test is left for the end
-# while the other core has nothing to do.
-_SITE_TESTS_FIRST = ("test_reader.py", "test_browser.py")
+# runs a chapter; the PDF prints the whole book; the one-pass print page is rendered for every
+# page), so that no long test is left for the end while the other core has nothing to do.
+# Entries are "file" or "file::test name" prefixes.
+_SITE_TESTS_FIRST = (
+    "test_reader.py",
+    "test_browser.py::test_the_book_as_one_pdf",
+    "test_print_site.py",
+    "test_browser.py",
+)
 
 
 def _run_order(item) -> tuple[int, int]:
@@ -82,8 +81,13 @@ def _run_order(item) -> tuple[int, int]:
     if "site" not in fixtures:
         # Tests that build the wheel wait while the site's build holds the source tree: after the rest.
         return (1, 0) if "wheel_build_lock" in fixtures else (0, 0)
-    name = item.path.name if hasattr(item, "path") else ""
-    return (1, _SITE_TESTS_FIRST.index(name) if name in _SITE_TESTS_FIRST else len(_SITE_TESTS_FIRST))
+    name = f"{item.path.name}::{item.name}" if hasattr(item, "path") else ""
+    first = [
+        i
+        for i, prefix in enumerate(_SITE_TESTS_FIRST)
+        if name == prefix or name.startswith(prefix + ("" if "::" in prefix else "::"))
+    ]
+    return (1, first[0] if first else len(_SITE_TESTS_FIRST))
 
 
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected what will not run
@@ -120,11 +124,27 @@ def site(pytestconfig):
     return shared / "site"
 
 
+def runs_tests(config: pytest.Config) -> bool:
+    """False in the process that only hands the tests to pytest-xdist's workers and runs none itself:
+    it need not import torch (about 1.5 s before the workers start)."""
+    return bool(os.environ.get("PYTEST_XDIST_WORKER")) or not getattr(config.option, "numprocesses", None)
+
+
 def pytest_configure(config):
     # pytest-xdist registers this marker; registered here too, so that `-p no:xdist` passes --strict-markers.
     config.addinivalue_line("markers", "xdist_group(name): tests that run on the same pytest-xdist worker")
+    if runs_tests(config):
+        # One CPU thread per test process. The suite runs a worker per core (and the site's build beside
+        # them); the tests' tensors are tiny, and a second thread that waits for a busy core makes small
+        # operations many times slower (a 150-epoch classifier: 0.1 s on one thread, 3 to 9 s on two).
+        # Chapters 7 to 12 do the same for the same reason. Processes the tests start keep torch's default.
+        import torch
+
+        torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)
 def _seed():
+    import torch
+
     torch.manual_seed(0)

@@ -136,8 +136,13 @@ def test_a_rank_that_skips_a_collective_is_pointed_out():
 
 
 def test_a_hanging_worker_times_out_and_leaves_no_process(tmp_path):
-    with pytest.raises(TimeoutError, match=r"^rank\(s\) 0, 1 of 2 still running when the time-out \(6 s\)"):
-        nd.launch(workers.hang_on_rank, world_size=2, args=(str(tmp_path),), timeout=6)
+    # The time-out counts from the launch, start-up included. Once this process's forkserver runs (the
+    # first launch below starts it, unless an earlier test did), two processes start in about 0.1 s,
+    # even with three CPU-bound processes beside them on two cores: 2 s leaves both well inside their
+    # hang when it expires, and this test no longer holds a test process idle for 6 s.
+    nd.launch(workers.report, world_size=2)
+    with pytest.raises(TimeoutError, match=r"^rank\(s\) 0, 1 of 2 still running when the time-out \(2 s\)"):
+        nd.launch(workers.hang_on_rank, world_size=2, args=(str(tmp_path),), timeout=2)
     pids = [int(path.read_text()) for path in sorted(tmp_path.glob("*.pid"))]
     assert len(pids) == 2
     for pid in pids:

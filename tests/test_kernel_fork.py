@@ -171,6 +171,11 @@ def test_no_process_is_left_behind(env, sockets, tmp_path):
             manager = kernel_fork.manager_class(KernelManager, server.socket_path)(
                 transport="ipc", ip=os.path.join(sockets, name), kernel_name="python3"
             )
+            # On a shutdown request ipykernel terminates the kernel's children and waits until none is
+            # left; the terminated `sleep` stays a zombie (the kernel never reaps it), so the kernel waits
+            # on until jupyter_client sends it SIGTERM, after half of shutdown_wait_time: 2.5 s idle by
+            # default, 0.25 s here. The same path either way.
+            manager.shutdown_wait_time = 0.5
             manager.start_kernel(env=env)
             client = manager.client()
             client.start_channels()
