@@ -28,7 +28,15 @@ def _draw_and_close(*args, **kwargs):
 
 def pytest_configure(config):
     if not os.environ.get("PYTEST_XDIST_WORKER") and getattr(config.option, "numprocesses", None):
-        return  # pytest-xdist's controller: it runs no test, and matplotlib would delay its workers' start
+        # pytest-xdist's controller runs no test: importing torch and matplotlib here (about 2 s)
+        # would only delay the start of its workers.
+        return
     import matplotlib.pyplot as plt
+    import torch
 
     plt.show = _draw_and_close
+    # One CPU thread per test process. The suite runs a worker per core (and the site's build beside
+    # them); the tests' tensors are tiny, and a second thread that waits for a busy core makes small
+    # operations many times slower (a 150-epoch classifier: 0.1 s on one thread, 3 to 9 s on two).
+    # Chapters 7 to 12 do the same for the same reason. Processes the tests start keep torch's default.
+    torch.set_num_threads(1)

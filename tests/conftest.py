@@ -124,23 +124,9 @@ def site(pytestconfig):
     return shared / "site"
 
 
-def runs_tests(config: pytest.Config) -> bool:
-    """False in the process that only hands the tests to pytest-xdist's workers and runs none itself:
-    it need not import torch (about 1.5 s before the workers start)."""
-    return bool(os.environ.get("PYTEST_XDIST_WORKER")) or not getattr(config.option, "numprocesses", None)
-
-
 def pytest_configure(config):
     # pytest-xdist registers this marker; registered here too, so that `-p no:xdist` passes --strict-markers.
     config.addinivalue_line("markers", "xdist_group(name): tests that run on the same pytest-xdist worker")
-    if runs_tests(config):
-        # One CPU thread per test process. The suite runs a worker per core (and the site's build beside
-        # them); the tests' tensors are tiny, and a second thread that waits for a busy core makes small
-        # operations many times slower (a 150-epoch classifier: 0.1 s on one thread, 3 to 9 s on two).
-        # Chapters 7 to 12 do the same for the same reason. Processes the tests start keep torch's default.
-        import torch
-
-        torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 from bs4 import BeautifulSoup
@@ -293,8 +293,6 @@ def problems(report: PageReport, origin: str) -> list[str]:
 def footer_link_problems(report: PageReport) -> list[str]:
     """The page links to the book's PDF (served from the site's root) and, with a plain link that needs
     no script, to a new issue whose text names the page's deployed address and its build stamp."""
-    from urllib.parse import parse_qs
-
     url = urlparse(report.url)
     links = report.footer_links
     found = []
@@ -444,8 +442,6 @@ def test_the_checks_catch_a_broken_page(browser, axe_js, tmp_path):
 
 def test_the_footer_link_checks_read_the_address_and_the_stamp():
     """What a visit reads of the footer's links, checked without a browser: each kind of mistake is named."""
-    from urllib.parse import urlencode
-
     stamp = "(built 2026-11-25 from commit abc1234)"
 
     def report(path, *, body, pdf="/nnbook.pdf", shown=stamp):
