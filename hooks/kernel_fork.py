@@ -7,9 +7,15 @@ Linux and macOS a **kernel forkserver** pays that once:
 
 - :class:`ForkServer` starts one *template* process (``python kernel_fork.py
   serve SOCKET``), run by the python the kernels would run, with exactly the
-  environment the kernels get. It imports torch, NumPy, matplotlib (not
-  ``matplotlib.pyplot``, which picks its backend when imported) and
-  ipykernel's modules, computes nothing, starts no thread, and waits on a Unix socket.
+  environment the kernels get. It imports torch (and ``torch._dynamo``, which
+  the first optimizer imports), NumPy, matplotlib and ``matplotlib.pyplot``
+  (which loads no backend until the first figure: the kernel's own inline
+  backend, as in a usual kernel) and ipykernel's modules, computes
+  nothing, starts no thread, moves what it imported out of the garbage
+  collector's reach (``gc.freeze``: the kernels' collections then leave the
+  memory they share with it alone), and waits on a Unix socket. Each kernel gets the
+  environment it asked for, plus what those imports set in it (as its own
+  imports would have).
 - :func:`manager_class` gives jupyter_client a kernel manager whose kernel
   command is ``python kernel_fork.py client SOCKET -- <the usual command>``. That
   small client sends the server the connection file (in the usual command), its
@@ -43,8 +49,19 @@ import sys
 
 # Variables jupyter_client sets for each kernel: they may differ from the template's (nothing reads them at import).
 PER_KERNEL = ("JPY_PARENT_PID", "JPY_SESSION_NAME")
-# Imported by the template (those that are installed); not matplotlib.pyplot (see the docstring).
-PRELOAD = ("torch", "numpy", "matplotlib", "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython")
+# Imported by the template (those that are installed). torch._dynamo is what a process's first torch.optim
+# optimizer imports (about 800 modules, 0.9 CPU s): most chapters make one. matplotlib.pyplot loads no
+# backend when imported (its first figure does; the template checks), and most chapters import it.
+PRELOAD = (
+    "matplotlib",
+    "matplotlib.pyplot",
+    "numpy",
+    "torch",
+    "torch._dynamo",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "IPython",
+)
 _SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
 
 
@@ -62,9 +79,20 @@ class ForkServer:
     ``socket_path`` must be short (a Unix socket's path has at most about 100 bytes).
     :attr:`running` tells whether it started; when it did not (any failure, or on
     Windows), :func:`manager_class` still works and its kernels start the usual way.
+    ``preload``: the modules the template imports (:data:`PRELOAD`, what chapters import).
     """
 
-    def __init__(self, socket_path: str, python: str | None = None, env: dict | None = None, cwd: str | None = None):
+    def __init__(
+        self,
+        socket_path: str,
+        python: str | None = None,
+        env: dict | None = None,
+        cwd: str | None = None,
+        preload: tuple[str, ...] = PRELOAD,
+    ):
+        if any("," in name for name in preload):
+            raise ValueError(f"preload must name modules, got {preload!r}")
+        self.preload = tuple(preload)
         self.socket_path = os.fspath(socket_path)
         self.python = os.fspath(python or sys.executable)
         self.env = dict(os.environ if env is None else env)
@@ -92,7 +120,7 @@ class ForkServer:
             return False
         try:
             self.process = subprocess.Popen(
-                [self.python, __file__, "serve", self.socket_path],
+                [self.python, __file__, "serve", self.socket_path, ",".join(self.preload)],
                 env=self.env,
                 cwd=self.cwd,
                 stdin=subprocess.PIPE,  # the server stops when this pipe closes (this process ended)
@@ -206,12 +234,14 @@ def client(socket_path: str, command: list[str]) -> int:
 # --- the server: the template process ----------------------------------------------------------------------
 
 
-def _refusal(request: dict, usual_python: str) -> str | None:
-    """Why this request cannot be served by a fork of this template, or None."""
+def _refusal(request: dict, usual_python: str, started: dict) -> str | None:
+    """Why this request cannot be served by a fork of this template, or None.
+
+    ``started`` is the environment the template was started with (before its imports)."""
     command = request["command"]
     if command[:3] != [usual_python, "-m", "ipykernel_launcher"] or "-f" not in command:
         return f"another kernel command: {command}"
-    ours = {k: v for k, v in os.environ.items() if k not in PER_KERNEL}
+    ours = {k: v for k, v in started.items() if k not in PER_KERNEL}
     theirs = {k: v for k, v in request["env"].items() if k not in PER_KERNEL}
     if ours != theirs:
         names = sorted(k for k in ours.keys() | theirs.keys() if ours.get(k) != theirs.get(k))
@@ -219,8 +249,10 @@ def _refusal(request: dict, usual_python: str) -> str | None:
     return None
 
 
-def _become_kernel(request: dict, fds: list[int], closing: list) -> None:
-    """In the forked child: start ipykernel as ``python -m ipykernel_launcher <args>`` would. Never returns."""
+def _become_kernel(request: dict, fds: list[int], closing: list, imported: dict) -> None:
+    """In the forked child: start ipykernel as ``python -m ipykernel_launcher <args>`` would. Never returns.
+
+    ``imported``: the variables the template's imports set, which the kernel's own imports would have set."""
     code = 1
     try:
         for item in closing:
@@ -235,6 +267,7 @@ def _become_kernel(request: dict, fds: list[int], closing: list) -> None:
             os.close(fd)
         os.environ.clear()
         os.environ.update(request["env"])
+        os.environ.update(imported)
         os.chdir(request["cwd"])
         import importlib
 
@@ -256,6 +289,7 @@ def _become_kernel(request: dict, fds: list[int], closing: list) -> None:
             code = 0
         except SystemExit as exit:
             code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
+        _stop_control_thread(kernelapp.IPKernelApp)
         import atexit
 
         atexit._run_exitfuncs()  # what the interpreter does at exit (IPython's history, for instance)
@@ -270,18 +304,51 @@ def _become_kernel(request: dict, fds: list[int], closing: list) -> None:
         os._exit(code)
 
 
-def serve(socket_path: str) -> int:
-    """The template: import what every kernel imports, then fork a kernel per request until told to stop."""
+def _stop_control_thread(app_class) -> None:
+    """Stop the kernel's control thread, and wait for it, before the exit closes the IOPub thread.
+
+    At exit ipykernel's app (``IPKernelApp.close``) stops the IOPub thread, then waits for the
+    control thread. That thread may still be finishing the shutdown request, whose last step
+    publishes the kernel's "idle" status through IOPub and waits until it is sent: with IOPub
+    stopped it waits until jupyter_client terminates the kernel, 2.5 s later by default (2 of
+    40 kernels in one measurement on this project's machine; docs/benchmarks.md). Stopped
+    here, first, it finishes that step while IOPub still runs; what the app does at exit is
+    then unchanged.
+    """
+    if not app_class.initialized():
+        return
+    control = getattr(app_class.instance(), "control_thread", None)
+    if control is not None and control.is_alive():
+        control.stop()  # after what its loop is running, as close() would ask
+        control.join(timeout=30)
+
+
+def serve(socket_path: str, preload: tuple[str, ...] = PRELOAD) -> int:
+    """The template: import ``preload``, then fork a kernel per request until told to stop."""
     import selectors
 
     del sys.path[0]  # this script's folder; ipykernel_launcher's path is the interpreter's own
     import importlib.util
 
-    for name in PRELOAD:
-        if name == "matplotlib" and not os.environ.get("MPLBACKEND"):
+    started = dict(os.environ)
+    for name in preload:
+        if name.startswith("matplotlib") and not os.environ.get("MPLBACKEND"):
             continue  # it would choose a backend before ipykernel sets MPLBACKEND for the inline one
         if importlib.util.find_spec(name.split(".")[0]) is not None:
             importlib.import_module(name)
+        backends = [module for module in sys.modules if module.startswith("matplotlib.backends.backend_")]
+        if backends:  # a kernel's figures would not go through the backend it asks for: serve nothing
+            print(f"a backend was loaded before the kernel chose one: {backends}", file=sys.stderr, flush=True)
+            return 1
+    # Variables an import set (torch._dynamo sets TORCHINDUCTOR_CACHE_DIR to its default), as it would in a kernel.
+    imported = {k: v for k, v in os.environ.items() if started.get(k) != v}
+    # What the imports made is moved out of the garbage collector's reach: a kernel's collections would
+    # otherwise visit every one of those objects, and the memory pages it shares with this process would
+    # be copied for it (copy-on-write), about 0.1 to 0.3 CPU s per kernel (docs/benchmarks.md).
+    import gc
+
+    gc.collect()
+    gc.freeze()
     import threading
 
     if threading.active_count() != 1:  # forking a process with threads is not safe: serve nothing
@@ -326,7 +393,7 @@ def serve(socket_path: str) -> int:
                         print(f"kernel_fork: bad request: {error}", file=sys.stderr, flush=True)
                         connection.close()
                         continue
-                    refusal = _refusal(request, usual_python) if len(fds) == 3 else "no standard streams"
+                    refusal = _refusal(request, usual_python, started) if len(fds) == 3 else "no standard streams"
                     if refusal:
                         connection.sendall(json.dumps({"refused": refusal}).encode() + b"\n")
                         connection.close()
@@ -335,7 +402,7 @@ def serve(socket_path: str) -> int:
                         continue
                     pid = os.fork()
                     if pid == 0:
-                        _become_kernel(request, fds, [listener, *kernels.values(), selector])
+                        _become_kernel(request, fds, [listener, *kernels.values(), selector], imported)
                     for fd in fds:
                         os.close(fd)
                     sys.stdout.write(f"forked {pid}\n")  # counted by ForkServer.forked
@@ -376,7 +443,7 @@ def serve(socket_path: str) -> int:
 
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
-        code = serve(sys.argv[2])
+        code = serve(sys.argv[2], tuple(filter(None, sys.argv[3].split(","))) if len(sys.argv) > 3 else PRELOAD)
         # Without the interpreter's teardown of torch, NumPy, matplotlib and IPython (about half a
         # second, at the end of every build that ran chapters): the template has nothing to save.
         sys.stdout.flush()

@@ -24,11 +24,12 @@ pytestmark = pytest.mark.skipif(not kernel_fork.supported(), reason="kernels are
 NOTEBOOK = [
     "import os, random\nimport torch\nimport matplotlib.pyplot as plt\n"
     "print('unseeded', torch.rand(1).item(), random.random(), os.getpid(), os.getppid())",
-    "torch.manual_seed(0)\nx = torch.randn(4, 3)\n"
-    "print(x.sum().item(), torch.nn.Linear(3, 2)(x).detach().numpy().round(4))",
+    "torch.manual_seed(0)\nx = torch.randn(4, 3)\nlayer = torch.nn.Linear(3, 2)\n"
+    "print(x.sum().item(), layer(x).detach().numpy().round(4))\n"
+    "torch.optim.SGD(layer.parameters(), lr=0.1).step()  # imports torch._dynamo, which sets a variable",
     "plt.plot(x[:, 0], x[:, 1]); plt.show()",
     "print(os.getcwd(), os.environ['OMP_NUM_THREADS'], torch.get_num_threads(), 'torch' in dir(),"
-    " os.environ.get('JPY_PARENT_PID'))",
+    " os.environ.get('JPY_PARENT_PID'), 'TORCHINDUCTOR_CACHE_DIR' in os.environ)",
 ]
 
 
@@ -108,8 +109,9 @@ def test_a_forked_kernel_gives_the_outputs_of_a_usual_kernel(server, env, socket
     # Same outputs, the figure included, in the folder asked for, with the kernels' thread count.
     assert check_reproducible.cell_outputs(forked)[1:] == check_reproducible.cell_outputs(usual)[1:]
     assert "image/png" in forked.cells[2].outputs[0]["data"]
-    # The environment is the one asked for, jupyter_client's variables included.
-    assert printed(forked.cells[3]) == f"{tmp_path} 1 1 True {os.getpid()}\n"
+    # The environment is the one asked for, jupyter_client's variables included, with what the template's
+    # imports set in it (the usual kernel's optimizer imported the same and set the same).
+    assert printed(forked.cells[3]) == f"{tmp_path} 1 1 True {os.getpid()} True\n"
     # What a new process draws from the OS (torch's and Python's unseeded generators) is not shared
     # between kernels forked from one template.
     again, _ = run(NOTEBOOK, env, sockets, server.socket_path, work=tmp_path, name="c")
@@ -125,12 +127,17 @@ def test_a_cell_that_raises_still_fails_the_execution(server, env, sockets):
 
 
 def test_a_forked_kernel_starts_with_an_empty_namespace(server, env, sockets):
-    """The template imported torch, but a notebook that forgets ``import torch`` still fails."""
+    """The template imported torch (and froze what it imported, out of the garbage collector's reach),
+    but a notebook that forgets ``import torch`` still fails."""
     from nbclient.exceptions import CellExecutionError
 
     with pytest.raises(CellExecutionError, match="name 'torch' is not defined"):
         run(
-            ["import os, sys\nassert 'torch' in sys.modules, 'not forked'", "torch.zeros(1)"],
+            [
+                "import gc, sys\nassert 'torch' in sys.modules, 'not forked'\n"
+                "assert gc.get_freeze_count(), 'not frozen'",
+                "torch.zeros(1)",
+            ],
             env,
             sockets,
             server.socket_path,
@@ -150,6 +157,54 @@ def test_the_usual_kernel_starts_when_the_server_is_missing_or_refuses(server, e
     assert printed(notebook.cells[0]).split()[1:] == [str(server.process.pid), "True"]
 
 
+def test_no_fork_server_where_a_figure_backend_was_loaded_before_the_kernel(env, sockets, tmp_path):
+    """A kernel picks its figures' backend (the inline one) when it starts; a template in which one was
+    already loaded (here by a sitecustomize module) serves nothing, and every kernel starts the usual way."""
+    (tmp_path / "sitecustomize.py").write_text("import matplotlib.backends.backend_agg\n")
+    started = subprocess.run(
+        [sys.executable, kernel_fork.__file__, "serve", os.path.join(sockets, "backend")],
+        env=dict(env, PYTHONPATH=os.pathsep.join(filter(None, [str(tmp_path), env.get("PYTHONPATH")]))),
+        input=b"",
+        capture_output=True,
+        timeout=120,
+    )
+    assert started.returncode == 1 and started.stdout == b"", started
+    assert b"a backend was loaded before the kernel chose one: ['matplotlib.backends.backend_agg']" in started.stderr
+
+
+def test_a_forked_kernel_lets_its_control_thread_finish_before_the_exit_closes_iopub():
+    """The control thread finishes what its loop is running (ipykernel's shutdown request ends by
+    publishing through IOPub), and has stopped, before the app's exit closes IOPub."""
+    import threading
+
+    from ipykernel.control import ControlThread
+
+    control = ControlThread(daemon=True)
+    control.start()
+    finished = []
+    running = threading.Event()
+
+    def last_step():  # what the shutdown request still does when the kernel's main loop has stopped
+        running.set()
+        time.sleep(0.2)
+        finished.append(True)
+
+    control.io_loop.add_callback(last_step)
+    assert running.wait(30)
+
+    class App:
+        @staticmethod
+        def initialized():
+            return True
+
+        @staticmethod
+        def instance():
+            return type("Kernel", (), {"control_thread": control})()
+
+    kernel_fork._stop_control_thread(App)
+    assert finished == [True] and not control.is_alive()
+
+
 def test_no_fork_server_where_the_platform_cannot_fork(monkeypatch, sockets, env):
     from jupyter_client.manager import KernelManager
 
@@ -159,11 +214,16 @@ def test_no_fork_server_where_the_platform_cannot_fork(monkeypatch, sockets, env
     assert kernel_fork.manager_class(KernelManager, server.socket_path) is KernelManager
 
 
+# What a template that only forks kernels needs: the tests of processes started and stopped use it
+# (the template of every other test imports what chapters import, kernel_fork.PRELOAD, seconds more).
+KERNEL_ONLY = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython")
+
+
 def test_no_process_is_left_behind(env, sockets, tmp_path):
     """After a shutdown, after the client is killed, and after the server is stopped."""
     from jupyter_client.manager import KernelManager
 
-    with kernel_fork.ForkServer(os.path.join(sockets, "own"), env=env) as server:
+    with kernel_fork.ForkServer(os.path.join(sockets, "own"), env=env, preload=KERNEL_ONLY) as server:
         assert server.running, server.error
 
         def start(name: str):
@@ -217,7 +277,7 @@ def test_the_server_stops_when_the_process_that_started_it_dies(env, sockets):
         "import os, sys, time\n"
         f"sys.path.insert(0, {str(ROOT / 'hooks')!r})\n"
         "import kernel_fork\n"
-        f"server = kernel_fork.ForkServer({os.path.join(sockets, 'orphan')!r})\n"
+        f"server = kernel_fork.ForkServer({os.path.join(sockets, 'orphan')!r}, preload={KERNEL_ONLY!r})\n"
         "assert server.start(), server.error\n"
         "print(server.process.pid, flush=True)\n"
         "time.sleep(600)\n"

@@ -216,11 +216,17 @@ def test_the_executor_forks_its_kernels_and_a_cell_error_still_fails(tmp_path, m
         # Forked where supported: torch was imported by the template, yet not into the namespace.
         forked = notebook_cache.forking()
         assert executed.cells[0].outputs[0]["text"] == f"{tmp_path} {forked} False\n"
+    # The usual kernels, one at a time (so "a" has finished when "b" raises). A forked kernel's cell
+    # error is tests/test_kernel_fork.py's.
+    monkeypatch.setenv("NNBOOK_FORK_KERNELS", "0")
+    monkeypatch.setenv("NNBOOK_JOBS", "1")
+    finished = {}
     with pytest.raises(notebook_cache.ExecutionError, match=r"^b: a cell raised(.|\n)*ZeroDivisionError"):
-        notebook_cache.execute_notebooks({"a": notebook(show), "b": notebook("1 / 0", "print('never')")}, tmp_path)
-    monkeypatch.setenv("NNBOOK_FORK_KERNELS", "0")  # the usual kernels
-    done = notebook_cache.execute_notebooks({"a": notebook(show), "b": notebook(show)}, tmp_path)
-    assert [d.cells[0].outputs[0]["text"] for d in done.values()] == [f"{tmp_path} False False\n"] * 2
+        notebook_cache.execute_notebooks(
+            {"a": notebook(show), "b": notebook("1 / 0", "print('never')")}, tmp_path, on_done=finished.__setitem__
+        )
+    assert list(finished) == ["a"]
+    assert finished["a"].cells[0].outputs[0]["text"] == f"{tmp_path} False False\n"
 
 
 def test_a_chapter_is_done_at_its_last_cell_and_every_kernel_has_exited_when_the_run_returns(tmp_path, monkeypatch):
