@@ -203,9 +203,10 @@ def test_the_repr_shows_the_best_validation_epoch_and_nothing_without_one():
 def test_plot_losses_draws_on_the_axes_given_with_its_scale_and_label():
     x, y = nnbook.simulate_regression(n=10, seed=0)
     result = nnbook.train_scratch(x, y, epochs=3, log_every=0)
-    figure, ax = plt.subplots()
+    figure, (ax, default_ax) = plt.subplots(1, 2)
     try:
         assert result.plot_losses(ax, log_y=True) is ax
         assert ax.get_yscale() == "log" and ax.get_ylabel() == "training loss (sse)"
+        assert result.plot_losses(default_ax).get_yscale() == "linear"  # log_y defaults to False
     finally:
         plt.close(figure)
