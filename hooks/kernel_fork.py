@@ -50,7 +50,7 @@ import sys
 # Variables jupyter_client sets for each kernel: they may differ from the template's (nothing reads them at import).
 PER_KERNEL = ("JPY_PARENT_PID", "JPY_SESSION_NAME")
 # Imported by the template (those that are installed). torch._dynamo is what a process's first torch.optim
-# optimizer imports (about 800 modules, 0.9 CPU s): most chapters make one. matplotlib.pyplot loads no
+# optimizer imports (824 modules, 0.7 to 0.8 CPU s here): most chapters make one. matplotlib.pyplot loads no
 # backend when imported (its first figure does; the template checks), and most chapters import it.
 PRELOAD = (
     "matplotlib",
@@ -311,7 +311,7 @@ def _stop_control_thread(app_class) -> None:
     control thread. That thread may still be finishing the shutdown request, whose last step
     publishes the kernel's "idle" status through IOPub and waits until it is sent: with IOPub
     stopped it waits until jupyter_client terminates the kernel, 2.5 s later by default (2 of
-    40 kernels in one measurement on this project's machine; docs/benchmarks.md). Stopped
+    30 kernels in one run of benchmarks/kernel_start.py; docs/benchmarks.md). Stopped
     here, first, it finishes that step while IOPub still runs; what the app does at exit is
     then unchanged.
     """
