@@ -8,6 +8,10 @@ import sys
 # 3 s per test process. Marked absent, jsonschema skips that format (see tools/run_mkdocs.py).
 sys.modules.setdefault("rfc3987_syntax", None)
 
+# The built site (copies of every chapter) and setuptools' build folder at the top of the repository are
+# not tests; tests/site/ and tests/build/ are, so these are ignored by path rather than by name.
+collect_ignore = ["site", "build"]
+
 # Chapters call plt.show(); without a display it must not try to open a window.
 os.environ.setdefault("MPLBACKEND", "Agg")
 

@@ -13,7 +13,7 @@
   one after another: a result can depend on how a sum is split between threads,
   and a chapter must print the same digits either way.
 - **The same for readers' checks.** :func:`kernel_variables` is the one list of
-  these settings; the build's kernels and the reader test (``tests/test_reader.py``)
+  these settings; the build's kernels and the reader test (``tests/site/test_reader.py``)
   both take their environment from it, so their outputs can be compared cell by cell.
 - **Local sockets.** nbclient starts each kernel with TCP ports on localhost,
   and the kernel then warns on every build that its traffic is not encrypted.

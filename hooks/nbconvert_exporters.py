@@ -18,7 +18,7 @@ two names in that module with subclasses that produce the same pages with less w
   those changes itself, on its own parse (:func:`notebook_html.finish_nbconvert`), and the
   exporter returns the HTML as rendered. The pages are the same: that parse and
   serialisation change nothing ``notebook_html`` does not redo, and making the changes
-  twice equals making them once (``tests/test_notebook_cache.py`` checks both).
+  twice equals making them once (``tests/build/test_notebook_cache.py`` checks both).
 
 Calling :func:`install` again (mkdocs serve reloads the hooks) replaces the earlier subclasses.
 """

@@ -12,7 +12,7 @@ print page (3.4 CPU s of the 3.5 s the plugin's rewriting takes on this book).
 groups, without trying the expression at every length: it works out which
 match the expression's backtracking would reach first (see the comments), and
 :func:`update_anchor_ids` is the plugin's function with the search replaced
-and nothing else changed. ``tests/test_print_site.py`` checks both against the
+and nothing else changed. ``tests/site/test_print_site.py`` checks both against the
 plugin's own on every page of the built book and on made-up awkward input.
 
 Example (the plugin's quirks included: a "tag name" runs to the next space,

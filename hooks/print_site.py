@@ -12,7 +12,7 @@
   over the rest of the line at every ``<`` (quadratic on long lines: 3.4 CPU s
   of a cold build). ``hooks/print_anchors.py`` finds the same matches in one
   pass and takes the plugin's ``urls.update_anchor_ids``'s place; the plugin's
-  output is unchanged byte for byte (``tests/test_print_site.py``). What is left
+  output is unchanged byte for byte (``tests/site/test_print_site.py``). What is left
   of the rewriting costs about 0.15 s a build, so it is no longer remembered
   across builds.
 """

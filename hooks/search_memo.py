@@ -10,7 +10,7 @@ and on the plugin's settings, so this hook wraps it with
 ``.cache/nnbook-html`` under a key of all of those (and the plugin's version),
 and a warm build adds the remembered entries instead of parsing the page again.
 The first build of a page runs the plugin's own method, so the entries are the
-plugin's; ``tests/test_search_memo.py`` checks that remembered entries equal them.
+plugin's; ``tests/build/test_search_memo.py`` checks that remembered entries equal them.
 
 **As soon as a page's HTML is final.** The plugin indexes the pages when mkdocs writes
 them, after the last chapter of a cold build has run, when nothing else is left to

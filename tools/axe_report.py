@@ -6,7 +6,7 @@
 Serves SITE_DIR (default ``site/``, from ``python3 make.py build``) on localhost,
 opens every page in headless Chromium in the light and the dark scheme, runs
 axe-core (``npm ci`` installs it) and prints the number of failing elements
-per rule. A report, not a test: ``tests/test_browser.py`` enforces zero.
+per rule. A report, not a test: ``tests/site/test_browser.py`` enforces zero.
 """
 
 from __future__ import annotations

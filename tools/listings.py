@@ -10,7 +10,7 @@ A chapter shows package code by placing a marker right before a python fence:
     ```
 
 The fence must hold exactly the source of that object, with its docstring left
-out (the API reference shows docstrings). ``tests/test_listings.py`` fails when
+out (the API reference shows docstrings). ``tests/book/test_listings.py`` fails when
 the two drift apart; ``python3 make.py listings`` rewrites every fence from the
 package.
 """

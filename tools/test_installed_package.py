@@ -6,8 +6,8 @@
 The release workflow runs it after installing the built wheel into a fresh
 environment, and the tests workflow's "oldest" job after installing the oldest
 torch and Python that ``pyproject.toml`` declares. It copies the package tests
-(every ``tests/test_*.py`` except those that need the repository: the book, the
-site, the browser, the build) into a temporary folder, checks that ``import
+(the folder ``tests/package/`` and the settings in ``tests/conftest.py``) into a
+temporary folder, checks that ``import
 nnbook`` there finds the installed package, and runs pytest in that folder, so
 that neither ``src/`` nor the repository is importable.
 """
@@ -22,15 +22,6 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Tests of the repository rather than of the package.
-NEEDS_REPOSITORY = {
-    "test_browser.py",
-    "test_docs_format.py",
-    "test_listings.py",
-    "test_packaging.py",
-    "test_reader.py",
-    "test_site.py",
-}
 PYTEST_INI = """[pytest]
 addopts = -ra -p no:cacheprovider
 markers =
@@ -40,7 +31,8 @@ markers =
 
 
 def package_tests() -> list[Path]:
-    return [p for p in sorted((ROOT / "tests").glob("test_*.py")) if p.name not in NEEDS_REPOSITORY]
+    """The package's tests and the modules they import: everything in tests/package/."""
+    return sorted(p for p in (ROOT / "tests" / "package").glob("*.py"))
 
 
 def main() -> int:

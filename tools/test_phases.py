@@ -24,16 +24,26 @@ TOP = 10  # how many of the slowest tests to list
 
 
 def phase(classname: str, name: str) -> str:
-    """The phase a test belongs to, from its JUnit class name (dotted path) and name."""
+    """The phase a test belongs to, from its JUnit class name (dotted path) and name.
+
+    The phases follow the folders of tests/ (see tests/README.md); the site's folder is split in three,
+    because the browser and the reader's notebooks are most of its time.
+    """
     if classname.startswith(("docs.", "README")):
         return "chapters and README run by pytest-codeblocks"
-    if classname.endswith("test_browser"):
-        return "browser tests (Chromium)"
-    if classname.endswith("test_reader"):
-        return "reader: downloaded notebooks run in a fresh environment"
-    if classname.endswith("test_site"):
-        return "site: build and checks of the built pages"
-    return "package tests"
+    folder = classname.split(".")[1] if classname.startswith("tests.") and classname.count(".") >= 2 else ""
+    if folder == "site":
+        if classname.endswith(".test_browser"):
+            return "site: pages in a browser (Chromium)"
+        if classname.endswith(".test_reader"):
+            return "site: downloaded notebooks run in a fresh environment"
+        return "site: build, built pages, packaging"
+    return {
+        "package": "package tests",
+        "book": "book: chapters' format, listings, prose asserts",
+        "build": "build: executing and caching chapters",
+        "tools": "tools",
+    }.get(folder, "other")
 
 
 def main() -> int:

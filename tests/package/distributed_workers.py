@@ -1,0 +1,61 @@
+"""Workers for tests/package/test_distributed.py: importable, so that the processes `launch` spawns can load them."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+
+
+def fail_on_rank(rank: int, world_size: int, bad_rank: int = 1) -> int:
+    """Rank ``bad_rank`` raises; the others wait in an all-reduce that it never joins."""
+    if rank == bad_rank:
+        raise ValueError(f"rank {rank} fails on purpose")
+    dist.all_reduce(torch.ones(1))
+    return rank
+
+
+def skip_collective(rank: int, world_size: int) -> int:
+    """Rank 1 returns without the all-reduce that the others wait in."""
+    if rank != 1:
+        dist.all_reduce(torch.ones(1))
+    return rank
+
+
+def hang_on_rank(rank: int, world_size: int, folder: str, bad_rank: int = 1) -> int:
+    """Write this process's id to ``folder``, then rank ``bad_rank`` sleeps while the others wait in an all-reduce."""
+    (Path(folder) / f"{rank}.pid").write_text(str(os.getpid()))
+    if rank == bad_rank:
+        time.sleep(3600)
+    dist.all_reduce(torch.ones(1))
+    return rank
+
+
+def report(rank: int, world_size: int) -> dict:
+    """What a process sees: its rank, the group's size and backend, its thread count, parent and environment."""
+    return {
+        "rank": rank,
+        "world_size": world_size,
+        "group_rank": dist.get_rank(),
+        "group_size": dist.get_world_size(),
+        "backend": dist.get_backend(),
+        "threads": torch.get_num_threads(),
+        "parent": os.getppid(),  # the launching process under spawn; the forkserver's process under forkserver
+        "env": {k: os.environ[k] for k in ("MASTER_ADDR", "MASTER_PORT", "RANK", "LOCAL_RANK", "WORLD_SIZE")},
+    }
+
+
+def exit_on_rank(rank: int, world_size: int) -> int:
+    """Rank 1 ends its process without raising, as a crash would."""
+    if rank == 1:
+        os._exit(3)
+    dist.all_reduce(torch.ones(1))
+    return rank
+
+
+def return_module(rank: int, world_size: int) -> torch.nn.Module:
+    """Returns something launch refuses to unpickle: a whole module."""
+    return torch.nn.Linear(2, 1)

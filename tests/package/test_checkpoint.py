@@ -1,0 +1,470 @@
+"""nnbook.checkpoint: a resumed run is, bit for bit, the run that was never interrupted.
+
+The oracle is the uninterrupted run itself: train N + M epochs straight, and
+compare it with N epochs, a save, a load into freshly built objects (with other
+starting weights and a scrambled random state) and M more, with ``torch.equal``
+on every parameter, every optimizer state tensor and the random state.
+"""
+
+from __future__ import annotations
+
+import copy
+import fractions
+import math
+import re
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import nnbook
+from nnbook.checkpoint import (
+    FORMAT,
+    CheckpointInfo,
+    check_load_args,
+    check_save_args,
+    load_checkpoint,
+    read_checkpoint,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
+
+OPTIMIZERS = {
+    "adam": lambda params: torch.optim.Adam(params, lr=1e-2),
+    "sgd_momentum": lambda params: torch.optim.SGD(params, lr=1e-2, momentum=0.9),
+    "adamw": lambda params: torch.optim.AdamW(params, lr=1e-2, weight_decay=1e-2),
+}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return nnbook.simulate_regression(n=40, seed=3)
+
+
+def make_model(dtype=torch.float32):
+    """A network whose training draws random numbers every epoch: dropout, and shuffled batches below."""
+    return nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Dropout(0.2), nn.Linear(8, 1)).to(dtype)
+
+
+def train(model, opt, x, y, epochs):
+    losses = []
+    for _ in range(epochs):
+        for rows in torch.randperm(len(x)).split(10):  # the global generator decides the batches
+            loss = F.mse_loss(model(x[rows]), y[rows])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+    return losses
+
+
+def optimizer_tensors(opt):
+    return [value for state in opt.state_dict()["state"].values() for value in state.values()]
+
+
+def assert_identical(model_a, opt_a, model_b, opt_b):
+    for (name, a), b in zip(model_a.state_dict().items(), model_b.state_dict().values(), strict=True):
+        assert torch.equal(a, b), name
+    tensors_a, tensors_b = optimizer_tensors(opt_a), optimizer_tensors(opt_b)
+    assert len(tensors_a) == len(tensors_b) > 0
+    for a, b in zip(tensors_a, tensors_b, strict=True):
+        assert torch.equal(a, b)
+
+
+def fresh_objects(make_opt, dtype=torch.float32, seed=999):
+    """What a new process builds: other starting weights, other random state."""
+    torch.manual_seed(seed)
+    model = make_model(dtype)
+    return model, make_opt(model.parameters())
+
+
+def run_straight(make_opt, x, y, epochs, dtype=torch.float32):
+    torch.manual_seed(11)
+    model = make_model(dtype)
+    opt = make_opt(model.parameters())
+    losses = train(model, opt, x, y, epochs)
+    return model, opt, losses
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_resume_is_bit_for_bit_the_straight_run(tmp_path, data, name, dtype):
+    make_opt = OPTIMIZERS[name]
+    x, y = (t.to(dtype) for t in data)
+    straight, straight_opt, straight_losses = run_straight(make_opt, x, y, 8, dtype)
+    after_straight = torch.get_rng_state()
+
+    first, first_opt, first_losses = run_straight(make_opt, x, y, 5, dtype)
+    path = save_checkpoint(tmp_path / "run.pt", first, first_opt, epoch=5, extra={"losses": first_losses})
+
+    model, opt = fresh_objects(make_opt, dtype)
+    assert not torch.equal(model[0].weight, first[0].weight)  # the weights must come from the file
+    info = load_checkpoint(path, model, opt)
+    assert info == CheckpointInfo(epoch=5, extra={"losses": first_losses})
+    losses = info.extra["losses"] + train(model, opt, x, y, 3)
+
+    assert losses == straight_losses
+    assert_identical(straight, straight_opt, model, opt)
+    assert torch.equal(torch.get_rng_state(), after_straight)  # the random stream went on as if unbroken
+
+
+def test_resume_without_the_random_state_differs(tmp_path, data):
+    make_opt = OPTIMIZERS["adam"]
+    straight, *_ = run_straight(make_opt, *data, 8)
+    first, first_opt, _ = run_straight(make_opt, *data, 5)
+    path = save_checkpoint(tmp_path / "run.pt", first, first_opt, epoch=5)
+
+    model, opt = fresh_objects(make_opt)
+    before = torch.get_rng_state()
+    load_checkpoint(path, model, opt, restore_rng=False)
+    assert torch.equal(torch.get_rng_state(), before)  # left alone
+    train(model, opt, *data, 3)
+    assert not torch.equal(model[0].weight, straight[0].weight)
+    assert torch.allclose(model[0].weight, straight[0].weight, atol=0.5)  # close, but not the same run
+
+
+def test_resume_with_a_fresh_optimizer_differs(tmp_path, data):
+    make_opt = OPTIMIZERS["adam"]
+    straight, *_ = run_straight(make_opt, *data, 8)
+    first, first_opt, _ = run_straight(make_opt, *data, 5)
+    path = save_checkpoint(tmp_path / "run.pt", first, first_opt, epoch=5)
+
+    model, opt = fresh_objects(make_opt)
+    load_checkpoint(path, model)  # the model and the random state, not Adam's moments
+    assert opt.state_dict()["state"] == {}
+    train(model, opt, *data, 3)
+    assert not torch.equal(model[0].weight, straight[0].weight)
+
+
+def test_load_restores_the_random_state_of_the_moment_of_saving(tmp_path):
+    model = make_model()
+    torch.manual_seed(5)
+    path = save_checkpoint(tmp_path / "run.pt", model)
+    expected = torch.rand(4)
+    torch.rand(100)  # move on
+    load_checkpoint(path, make_model())
+    assert torch.equal(torch.rand(4), expected)
+
+
+def test_saving_changes_nothing_and_draws_nothing(tmp_path, data):
+    model, opt, _ = run_straight(OPTIMIZERS["adam"], *data, 2)
+    params = copy.deepcopy(model.state_dict())
+    state = copy.deepcopy(opt.state_dict())
+    extra = {"losses": [1.0, 2.0], "best": {"epoch": 1, "weight": torch.ones(2)}}
+    extra_copy = copy.deepcopy(extra)
+    rng = torch.get_rng_state()
+    save_checkpoint(tmp_path / "run.pt", model, opt, epoch=2, extra=extra)
+    assert torch.equal(torch.get_rng_state(), rng)
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, params[name])
+    assert optimizer_tensors(opt) and all(
+        torch.equal(a, b)
+        for a, b in zip(optimizer_tensors(opt), [v for s in state["state"].values() for v in s.values()], strict=True)
+    )
+    assert extra.keys() == extra_copy.keys() and extra["losses"] == extra_copy["losses"]
+    assert torch.equal(extra["best"]["weight"], extra_copy["best"]["weight"])
+
+
+def test_the_file_is_read_with_weights_only(tmp_path, monkeypatch):
+    seen = {}
+    real_load = torch.load
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return real_load(*args, **kwargs)
+
+    path = save_checkpoint(tmp_path / "run.pt", make_model())
+    monkeypatch.setattr(torch, "load", spy)
+    read_checkpoint(path)
+    assert seen["weights_only"] is True and seen["map_location"] == "cpu"
+
+
+def test_a_file_with_other_objects_is_refused(tmp_path):
+    torch.save({"format": FORMAT, "extra": {"x": fractions.Fraction(1, 3)}}, tmp_path / "odd.pt")
+    with pytest.raises(ValueError, match=r"path .*odd\.pt.* weights_only=True"):
+        read_checkpoint(tmp_path / "odd.pt")
+
+
+def test_checkpoint_contents(tmp_path, data):
+    model, opt, _ = run_straight(OPTIMIZERS["adam"], *data, 1)
+    path = save_checkpoint(str(tmp_path / "run.pt"), model, opt, epoch=1)
+    assert path == tmp_path / "run.pt"
+    checkpoint = read_checkpoint(path)
+    assert checkpoint["format"] == FORMAT and checkpoint["optimizer_class"] == "Adam"
+    assert list(checkpoint["model"]) == ["0.weight", "0.bias", "3.weight", "3.bias"]
+    assert torch.equal(checkpoint["rng"]["torch"], torch.get_rng_state())
+    assert checkpoint["rng"]["cuda"] == ([] if not torch.cuda.is_available() else checkpoint["rng"]["cuda"])
+    assert not list(tmp_path.glob("*.partial"))  # written beside the target, then renamed
+
+
+def test_an_old_checkpoint_is_overwritten(tmp_path):
+    model = make_model()
+    path = save_checkpoint(tmp_path / "run.pt", model, epoch=1)
+    save_checkpoint(path, model, epoch=2)
+    assert read_checkpoint(path)["epoch"] == 2
+
+
+def test_a_failed_save_leaves_the_previous_checkpoint_whole(tmp_path, monkeypatch):
+    model = make_model()
+    path = save_checkpoint(tmp_path / "run.pt", model, epoch=1)
+
+    def broken_save(obj, f):
+        Path(f).write_bytes(b"half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint(path, model, epoch=2)
+    monkeypatch.undo()
+    assert read_checkpoint(path)["epoch"] == 1
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_model_alone_loads_without_an_optimizer(tmp_path, data):
+    model, opt, _ = run_straight(OPTIMIZERS["adam"], *data, 2)
+    path = save_checkpoint(tmp_path / "run.pt", model, opt)
+    other = make_model().eval()
+    load_checkpoint(path, other)
+    model.eval()
+    assert torch.equal(other(data.x), model(data.x))
+
+
+def test_rng_state_round_trip():
+    saved = rng_state()
+    a = torch.randn(5)
+    set_rng_state(saved)
+    assert torch.equal(torch.randn(5), a)
+    assert set(saved) == {"torch", "cuda"}
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_random_state_is_saved_and_restored(tmp_path):
+    path = save_checkpoint(tmp_path / "run.pt", make_model())
+    expected = torch.rand(3, device="cuda")
+    torch.rand(10, device="cuda")
+    load_checkpoint(path, make_model())
+    assert torch.equal(torch.rand(3, device="cuda"), expected)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        ({"path": 3}, TypeError, r"^path must be a str or a pathlib\.Path, got int 3"),
+        ({"path": b"run.pt"}, TypeError, r"^path must be a str"),
+        ({"path": ""}, ValueError, r"^path must be a file name"),
+        ({"model": "model"}, TypeError, r"^model must be a torch\.nn\.Module"),
+        ({"optimizer": "adam"}, TypeError, r"^optimizer must be a torch\.optim\.Optimizer"),
+        ({"epoch": -1}, ValueError, r"^epoch must be an integer >= 0"),
+        ({"epoch": 1.5}, TypeError, r"^epoch must be an integer >= 0"),
+        ({"extra": [1, 2]}, TypeError, r"^extra must be a dict or None"),
+        ({"extra": {"a": {"b": [object()]}}}, TypeError, r"got object at extra\['a'\]\['b'\]\[0\]"),
+        ({"extra": {"a": math}}, TypeError, r"got module at extra\['a'\]"),
+        ({"extra": {("a",): 1}}, TypeError, r"^extra's dict keys must be strings or integers"),
+    ],
+)
+def test_bad_save_arguments(tmp_path, kwargs, error, pattern):
+    model = make_model()
+    args = {"path": tmp_path / "run.pt", "model": model, "optimizer": torch.optim.Adam(model.parameters())} | kwargs
+    path, model, optimizer = args.pop("path"), args.pop("model"), args.pop("optimizer")
+    with pytest.raises(error, match=pattern):
+        save_checkpoint(path, model, optimizer, **args)
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_extra_that_contains_itself_is_refused(tmp_path):
+    loop = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match=r"^extra must nest at most"):
+        save_checkpoint(tmp_path / "run.pt", make_model(), extra={"loop": loop})
+
+
+def test_save_refuses_folders_missing_folders_and_other_files(tmp_path):
+    model = make_model()
+    with pytest.raises(ValueError, match=r"^path must name a file, got the folder"):
+        save_checkpoint(tmp_path, model)
+    with pytest.raises(ValueError, match=r"whose folder does not exist"):
+        save_checkpoint(tmp_path / "missing" / "run.pt", model)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("keep me")
+    with pytest.raises(ValueError, match=r"was not written by torch.save; refusing to overwrite it"):
+        save_checkpoint(notes, model)
+    assert notes.read_text() == "keep me"
+
+
+def test_an_optimizer_of_another_model_is_refused(tmp_path):
+    model, other = make_model(), make_model()
+    with pytest.raises(ValueError, match=r"^optimizer must update model's parameters, but 4 of the tensors"):
+        save_checkpoint(tmp_path / "run.pt", model, torch.optim.Adam(other.parameters()))
+    path = save_checkpoint(tmp_path / "run.pt", model, torch.optim.Adam(model.parameters()))
+    with pytest.raises(ValueError, match=r"^optimizer must update model's parameters"):
+        load_checkpoint(path, model, torch.optim.Adam(other.parameters()))
+
+
+def test_missing_and_foreign_files_name_the_path(tmp_path):
+    model = make_model()
+    missing = tmp_path / "nothing-here.pt"
+    with pytest.raises(ValueError, match=r"^path '.*nothing-here\.pt' does not exist"):
+        load_checkpoint(missing, model)
+    with pytest.raises(ValueError, match=r"^path must name a file, got the folder"):
+        load_checkpoint(tmp_path, model)
+    for name, content in {"notes.txt": b"hello", "empty.pt": b""}.items():
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(ValueError, match=rf"^path '.*{name}' is not a file written by torch.save"):
+            load_checkpoint(tmp_path / name, model)
+    torch.save(model.state_dict(), tmp_path / "bare.pt")
+    with pytest.raises(ValueError, match=r"holds a dict with keys .*not a checkpoint written by save_checkpoint"):
+        load_checkpoint(tmp_path / "bare.pt", model)
+    torch.save([1, 2], tmp_path / "list.pt")
+    with pytest.raises(ValueError, match=r"holds no dict, not a checkpoint"):
+        read_checkpoint(tmp_path / "list.pt")
+
+
+def test_another_architecture_names_the_keys_and_changes_nothing(tmp_path):
+    path = save_checkpoint(tmp_path / "run.pt", make_model())
+    wider = nn.Sequential(nn.Linear(3, 12), nn.ReLU(), nn.Dropout(0.2), nn.Linear(12, 1))
+    before = copy.deepcopy(wider.state_dict())
+    rng = torch.get_rng_state()
+    with pytest.raises(
+        ValueError, match=r"different shapes: 0\.weight \(checkpoint \(8, 3\), model \(12, 3\)\)"
+    ) as err:
+        load_checkpoint(path, wider, torch.optim.Adam(wider.parameters()))
+    assert "0.bias (checkpoint (8,), model (12,))" in str(err.value) and "3.weight" in str(err.value)
+    assert all(torch.equal(value, before[name]) for name, value in wider.state_dict().items())
+    assert torch.equal(torch.get_rng_state(), rng)
+
+    renamed = nnbook.TwoLayerNet(3, 8, 1)
+    with pytest.raises(ValueError, match=r"in the model but not the checkpoint: layer1.weight") as err:
+        load_checkpoint(path, renamed)
+    assert "in the checkpoint but not the model: 0.weight, 0.bias, 3.weight, 3.bias" in str(err.value)
+
+
+def test_optimizer_mismatches_are_named(tmp_path, data):
+    model, opt, _ = run_straight(OPTIMIZERS["adam"], *data, 1)
+    path = save_checkpoint(tmp_path / "run.pt", model, opt)
+    with pytest.raises(ValueError, match=r"^optimizer is a SGD, but the checkpoint holds the state of a Adam"):
+        load_checkpoint(path, model, torch.optim.SGD(model.parameters(), lr=0.1))
+    with pytest.raises(ValueError, match=r"^optimizer has parameter groups of \[2\] tensors.*had \[4\]"):
+        load_checkpoint(path, model, torch.optim.Adam(model[0].parameters()))
+    reordered = torch.optim.Adam([model[3].weight, model[3].bias, model[0].weight, model[0].bias])
+    with pytest.raises(ValueError, match=r"^optimizer's parameter 0 has shape \(1, 8\)"):
+        load_checkpoint(path, model, reordered)
+    alone = save_checkpoint(tmp_path / "alone.pt", model)
+    with pytest.raises(ValueError, match=r"^optimizer was given, but the checkpoint holds no optimizer state"):
+        load_checkpoint(alone, model, torch.optim.Adam(model.parameters()))
+
+
+def test_bad_load_arguments(tmp_path):
+    model = make_model()
+    path = save_checkpoint(tmp_path / "run.pt", model)
+    with pytest.raises(TypeError, match=r"^restore_rng must be True or False"):
+        load_checkpoint(path, model, restore_rng=1)
+    with pytest.raises(TypeError, match=r"^model must be a torch.nn.Module"):
+        check_load_args(path, None, None, True)
+    with pytest.raises(TypeError, match=r"^path must be a str"):
+        check_save_args(None, model, None, 0, None)
+
+
+@pytest.mark.parametrize(
+    ("rng", "error", "pattern"),
+    [
+        (None, TypeError, "^rng must be a dict from rng_state()"),
+        ({"torch": torch.get_rng_state()}, TypeError, "^rng must be a dict"),
+        ({"torch": torch.zeros(3, dtype=torch.uint8), "cuda": []}, ValueError, r"^rng\['torch'\] must be a uint8"),
+        ({"torch": torch.get_rng_state().float(), "cuda": []}, ValueError, r"^rng\['torch'\] must be a uint8"),
+        ({"torch": torch.get_rng_state(), "cuda": [1]}, ValueError, r"^rng\['cuda'\] must be a list of uint8"),
+    ],
+)
+def test_bad_random_states(rng, error, pattern):
+    before = torch.get_rng_state()
+    with pytest.raises(error, match=pattern):
+        set_rng_state(rng)
+    assert torch.equal(torch.get_rng_state(), before)
+
+
+# --- Behaviours pinned down by mutation testing (tools/mutation.sh) ----------------------------------
+
+
+LIMIT = 50  # the nesting limit the error message states
+
+
+def nested(levels: int) -> dict:
+    """An ``extra`` whose innermost value sits ``levels`` containers below ``extra`` itself."""
+    value: object = 1.0
+    for _ in range(levels - 1):
+        value = [value]
+    return {"deep": value}
+
+
+def test_extra_may_nest_exactly_to_the_limit_and_no_deeper(tmp_path):
+    model = nnbook.build_mlp(2, 3, 1)
+    # extra is depth 0, its value depth 1, ...: the number LIMIT sits at depth LIMIT.
+    save_checkpoint(tmp_path / "ok.pt", model, extra=nested(LIMIT))
+    assert read_checkpoint(tmp_path / "ok.pt")["extra"] == nested(LIMIT)
+    with pytest.raises(
+        ValueError, match=rf"extra must nest at most {LIMIT} levels deep, got deeper at extra\['deep'\]"
+    ):
+        save_checkpoint(tmp_path / "deep.pt", model, extra=nested(LIMIT + 1))
+    assert not (tmp_path / "deep.pt").exists()
+
+
+def test_the_error_names_where_the_limit_was_passed(tmp_path):
+    with pytest.raises(ValueError, match="levels deep") as raised:
+        save_checkpoint(tmp_path / "deep.pt", nnbook.build_mlp(2, 3, 1), extra=nested(LIMIT + 1))
+    where = re.search(r"at (extra\S*)$", str(raised.value)).group(1)
+    # The first position deeper than the limit: the number itself, at depth LIMIT + 1 (the key, then LIMIT [0]s).
+    assert where == "extra['deep']" + "[0]" * LIMIT
+
+
+def test_the_epoch_defaults_to_zero(tmp_path):
+    model = nnbook.build_mlp(2, 3, 1)
+    assert read_checkpoint(save_checkpoint(tmp_path / "run.pt", model))["epoch"] == 0
+    assert load_checkpoint(tmp_path / "run.pt", nnbook.build_mlp(2, 3, 1)).epoch == 0
+
+
+def test_the_optimizer_class_is_none_without_an_optimizer_and_named_with_one(tmp_path):
+    model = nnbook.build_mlp(2, 3, 1)
+    alone = read_checkpoint(save_checkpoint(tmp_path / "alone.pt", model))
+    assert alone["optimizer"] is None and alone["optimizer_class"] is None
+    with_sgd = read_checkpoint(save_checkpoint(tmp_path / "sgd.pt", model, torch.optim.SGD(model.parameters(), 0.1)))
+    assert with_sgd["optimizer_class"] == "SGD"
+
+
+@pytest.mark.parametrize("path", ["run\x00.pt", "\x00", ""])
+def test_a_path_with_a_nul_byte_or_no_name_is_refused_by_name(tmp_path, monkeypatch, path):
+    monkeypatch.chdir(tmp_path)  # without the check, torch.save would write "run" (the name cut at the NUL) here
+    with pytest.raises(ValueError, match=r"^path must be a file name, got "):
+        save_checkpoint(path, nnbook.build_mlp(2, 3, 1))
+    with pytest.raises(ValueError, match=r"^path must be a file name, got "):
+        load_checkpoint(path, nnbook.build_mlp(2, 3, 1))
+
+
+class TwoVectors(nn.Module):
+    """Two one-dimensional parameters of different lengths: an optimizer over them in the other order
+    holds states whose shapes differ from its parameters' only in one dimension."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Parameter(torch.ones(3))
+        self.b = nn.Parameter(torch.ones(5))
+
+
+def test_a_one_dimensional_optimizer_state_of_another_shape_is_refused(tmp_path):
+    model = TwoVectors()
+    optimizer = torch.optim.Adam([model.a, model.b], lr=0.1)
+    (model.a.sum() + model.b.sum()).backward()
+    optimizer.step()  # Adam's exp_avg for each: shapes (3,) and (5,)
+    path = save_checkpoint(tmp_path / "run.pt", model, optimizer)
+
+    other = TwoVectors()
+    swapped = torch.optim.Adam([other.b, other.a], lr=0.1)  # positions swapped: (5,) first
+    before = [p.detach().clone() for p in other.parameters()]
+    with pytest.raises(
+        ValueError, match=r"^optimizer's parameter 0 has shape \(5,\), but its 'exp_avg' in the checkpoint"
+    ):
+        load_checkpoint(path, other, swapped)
+    assert all(torch.equal(p, q) for p, q in zip(other.parameters(), before, strict=True))  # nothing was loaded
+    # The same order loads.
+    load_checkpoint(path, other, torch.optim.Adam([other.a, other.b], lr=0.1))

@@ -1,0 +1,341 @@
+"""nnbook.distributed: the launcher, run with two CPU processes, and the workers chapter 12 launches.
+
+Each launch starts real processes (gloo on the CPU). The oracle is the
+single-process computation in float64, where the data-parallel result must
+agree to float64 rounding, and in float32 to the tolerance the chapter states.
+No test asserts a duration: a time-out is checked by the error it raises.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import subprocess
+import sys
+import threading
+import types
+from pathlib import Path
+
+import distributed_workers as workers
+import pytest
+import torch
+import torch.distributed as dist
+
+import nnbook
+from nnbook import distributed as nd
+from nnbook.trainers.common import seeded_module
+
+# Every test that starts processes with launch (here, and the few in test_fuzz_public_api.py and
+# test_public_api.py) is in the xdist group "launch", so one pytest-xdist worker runs them all: one
+# forkserver per run (a fresh Python that imports torch and torch._dynamo: seconds of CPU), and this
+# module's fixtures run once.
+pytestmark = pytest.mark.xdist_group("launch")
+
+SETTINGS = {"steps": 3, "lr": 0.1, "d_hidden": 8, "seed": 12}
+
+
+def data(dtype=torch.float64, n=64):
+    return nnbook.simulate_regression(n=n, seed=12, dtype=dtype)
+
+
+def largest_gap(a: dict, b: dict) -> float:
+    assert a.keys() == b.keys()
+    return max((a[k] - b[k]).abs().max().item() for k in b)
+
+
+@pytest.fixture
+def group_of_one():
+    """This process as the only rank of a gloo process group, for calling workers directly."""
+    dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+    yield
+    dist.destroy_process_group()
+
+
+# --- the launcher -----------------------------------------------------------------
+
+
+def test_all_reduce_sums_across_two_processes():
+    results = nd.launch(nd.all_reduce_example, world_size=2)
+    assert [r["rank"] for r in results] == [0, 1]
+    for r in results:
+        assert r["world_size"] == 2 and r["threads"] == 1
+        assert torch.equal(r["after"], torch.full((3,), 3.0))
+    assert [r["before"].tolist() for r in results] == [[1.0] * 3, [2.0] * 3]
+
+
+@pytest.fixture(scope="module")
+def two_launches_at_once() -> dict[int, list]:
+    """Two launches of ``workers.report`` (2 processes each) from two threads at the same time.
+
+    Read by the two tests below: what each process sees, and that the launches did not collide.
+    """
+    results: dict[int, list] = {}
+
+    def run(i: int) -> None:
+        results[i] = nd.launch(workers.report, world_size=2)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_each_process_sees_its_rank_one_thread_and_torchrun_variables(two_launches_at_once):
+    assert sorted(two_launches_at_once) == [0, 1]
+    for results in two_launches_at_once.values():
+        ports = {r["env"]["MASTER_PORT"] for r in results}
+        assert len(ports) == 1 and int(ports.pop()) > 0
+        for rank, r in enumerate(results):
+            assert (r["rank"], r["group_rank"], r["world_size"], r["group_size"]) == (rank, rank, 2, 2)
+            assert r["backend"] == "gloo" and r["threads"] == 1
+            assert r["parent"] != os.getpid()  # forked by the forkserver, the default on Linux
+            assert r["env"]["RANK"] == r["env"]["LOCAL_RANK"] == str(rank)
+            assert r["env"]["WORLD_SIZE"] == "2" and r["env"]["MASTER_ADDR"] == "127.0.0.1"
+
+
+def test_spawn_imports_the_worker_from_a_test_module():
+    # The default on Linux is forkserver; spawn starts a fresh interpreter per process (this one's
+    # child), which must import this directory's distributed_workers.py from the path the parent
+    # passes on. One process shows it (each costs an import of torch); two launches above and
+    # the tests below show how processes meet.
+    (result,) = nd.launch(workers.report, world_size=1, start_method="spawn")
+    assert (result["rank"], result["group_size"], result["threads"]) == (0, 1, 1)
+    assert result["parent"] == os.getpid()
+
+
+def test_two_launches_at_once_meet_on_different_ports(two_launches_at_once):
+    assert sorted(two_launches_at_once) == [0, 1]
+    ports = {i: two_launches_at_once[i][0]["env"]["MASTER_PORT"] for i in two_launches_at_once}
+    assert ports[0] != ports[1]
+
+
+@pytest.mark.parametrize("bad_rank", [0, 1])
+def test_a_failing_worker_raises_in_the_caller_naming_its_rank(bad_rank):
+    # The other rank fails too (its peer vanished mid-collective); the error must name the
+    # rank that failed first, and come back long before the time-out.
+    with pytest.raises(nd.WorkerError) as caught:
+        nd.launch(workers.fail_on_rank, world_size=2, args=(bad_rank,), timeout=300)
+    assert caught.value.rank == bad_rank
+    message = str(caught.value)
+    assert message.startswith(f"rank {bad_rank} of 2 raised ValueError: rank {bad_rank} fails on purpose")
+    assert f"Traceback of rank {bad_rank}" in message and "fail_on_rank" in message
+
+
+def test_a_process_that_dies_without_raising_is_named():
+    with pytest.raises(nd.WorkerError, match=r"^rank 1 of 2 ended with exit code 3") as caught:
+        nd.launch(workers.exit_on_rank, world_size=2, timeout=300)
+    assert caught.value.rank == 1
+
+
+def test_a_rank_that_skips_a_collective_is_pointed_out():
+    with pytest.raises(nd.WorkerError, match=r"Rank\(s\) 1 had returned") as caught:
+        nd.launch(workers.skip_collective, world_size=2, timeout=300)
+    assert caught.value.rank == 0
+
+
+def test_a_hanging_worker_times_out_and_leaves_no_process(tmp_path):
+    # The time-out counts from the launch, start-up included. Once this process's forkserver runs (the
+    # first launch below starts it, unless an earlier test did), two processes start in about 0.1 s,
+    # even with three CPU-bound processes beside them on two cores: 2 s leaves both well inside their
+    # hang when it expires, and this test no longer holds a test process idle for 6 s.
+    nd.launch(workers.report, world_size=2)
+    with pytest.raises(TimeoutError, match=r"^rank\(s\) 0, 1 of 2 still running when the time-out \(2 s\)"):
+        nd.launch(workers.hang_on_rank, world_size=2, args=(str(tmp_path),), timeout=2)
+    pids = [int(path.read_text()) for path in sorted(tmp_path.glob("*.pid"))]
+    assert len(pids) == 2
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_a_result_that_is_not_data_is_refused_with_the_fix():
+    with pytest.raises(nd.WorkerError, match=r"TypeError: the worker's result is Linear.*state_dict"):
+        nd.launch(workers.return_module, world_size=2)
+
+
+# --- the data-parallel workers against one process ------------------------------------
+
+
+def test_full_batch_reference_is_torch_optim_sgd_exactly():
+    x, y = data(torch.float32)
+    reference = nd.full_batch_reference(x, y, **SETTINGS)
+    torch.manual_seed(SETTINGS["seed"])
+    model = nnbook.build_mlp(3, SETTINGS["d_hidden"], 1)
+    opt = torch.optim.SGD(model.parameters(), lr=SETTINGS["lr"])
+    for _ in range(SETTINGS["steps"]):
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        opt.step()
+    assert all(torch.equal(reference[k], v) for k, v in model.state_dict().items())
+
+
+@pytest.mark.parametrize("worker", [nd.hand_data_parallel, nd.ddp_data_parallel], ids=["by hand", "ddp"])
+def test_two_processes_end_identical_and_equal_to_one_process(worker):
+    for dtype, tolerance in ((torch.float64, 1e-13), (torch.float32, 1e-6)):
+        x, y = data(dtype)
+        ranks = nd.launch(worker, world_size=2, args=(x, y), kwargs=SETTINGS)
+        reference = nd.full_batch_reference(x, y, **SETTINGS)
+        build = lambda: nnbook.build_mlp(3, SETTINGS["d_hidden"], 1)  # noqa: E731
+        start = seeded_module(build, SETTINGS["seed"]).to(dtype).state_dict()
+        assert all(torch.equal(ranks[0][k], ranks[1][k]) for k in reference), dtype
+        assert ranks[0]["0.weight"].dtype == dtype
+        assert largest_gap(ranks[0], reference) <= tolerance, dtype
+        assert largest_gap(reference, start) > 1e4 * tolerance  # the steps moved the weights
+
+
+def test_hand_data_parallel_in_a_group_of_one_is_the_reference_bit_for_bit(group_of_one):
+    x, y = data(torch.float32)
+    alone = nd.hand_data_parallel(0, 1, x, y, **SETTINGS)
+    assert all(torch.equal(alone[k], v) for k, v in nd.full_batch_reference(x, y, **SETTINGS).items())
+
+
+def test_time_data_parallel_counts_rows_and_gradient_bytes(group_of_one):
+    x, y = data(torch.float32)
+    timings = nd.time_data_parallel(0, 1, x, y, rows=[16, 64], number=2, d_hidden=8)
+    parameters = nnbook.count_parameters(nnbook.build_mlp(3, 8, 1))
+    assert [t["rows"] for t in timings] == [16, 64]
+    assert all(t["gradient_bytes"] == 4 * parameters for t in timings)
+    assert all(t["compute"] > 0 and t["communicate"] > 0 for t in timings)
+
+
+def test_time_data_parallel_in_two_processes_halves_the_rows():
+    x, y = data(torch.float32)
+    ranks = nd.launch(nd.time_data_parallel, world_size=2, args=(x, y), kwargs={"rows": [16, 64], "number": 2})
+    assert [[t["rows"] for t in rank] for rank in ranks] == [[8, 32], [8, 32]]
+
+
+# --- argument checks ----------------------------------------------------------------
+
+
+def _notebook_function():
+    """A function as a notebook cell defines it: module __main__, where __main__ has no file."""
+    namespace = {"__name__": "__main__"}
+    exec("def my_worker(rank, world_size):\n    return rank\n", namespace)
+    return namespace["my_worker"]
+
+
+def _codeblocks_function():
+    """A function as pytest-codeblocks defines it: exec with no __name__, so no module at all."""
+    namespace: dict = {}
+    exec("def my_worker(rank, world_size):\n    return rank\n", namespace)
+    return namespace["my_worker"]
+
+
+def test_a_notebook_function_is_refused_with_the_fix(monkeypatch):
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))  # a kernel's __main__: no file
+    for worker in (_notebook_function(), _codeblocks_function()):
+        with pytest.raises(ValueError, match=r"^worker my_worker is defined in a notebook.*\.py file"):
+            nd.launch(worker, world_size=2)
+
+
+def test_a_function_in_a_script_is_accepted_without_starting_anything(monkeypatch):
+    # In a script, spawn and forkserver import __main__ from its file, so its functions can be launched.
+    script = types.ModuleType("__main__")
+    script.__file__ = "/somewhere/train.py"
+    worker = _notebook_function()
+    script.my_worker = worker
+    monkeypatch.setitem(sys.modules, "__main__", script)
+    nd._check_worker(worker)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        ({"worker": lambda rank, world_size: rank}, ValueError, r"^worker <lambda> is a lambda"),
+        ({"worker": print}, TypeError, r"^worker must be a function"),
+        ({"worker": "all_reduce_example"}, TypeError, r"^worker must be a function"),
+        ({"world_size": 0}, ValueError, r"^world_size must be an integer from 1 to 64, got 0"),
+        ({"world_size": 65}, ValueError, r"^world_size must be an integer from 1 to 64"),
+        ({"world_size": 2.0}, TypeError, r"^world_size must be an integer"),
+        ({"args": "ab"}, TypeError, r"^args must be a tuple or list"),
+        ({"args": (1,)}, TypeError, r"^args and kwargs do not fit worker all_reduce_example"),
+        ({"kwargs": [("a", 1)]}, TypeError, r"^kwargs must be a dict"),
+        ({"kwargs": {"lr": 0.1}}, TypeError, r"^args and kwargs do not fit"),
+        ({"backend": "mpi"}, ValueError, r"^backend must be one of 'gloo', 'nccl', got 'mpi'"),
+        ({"backend": "GLOO"}, ValueError, r"did you mean 'gloo'"),
+        ({"timeout": 0}, ValueError, r"^timeout must be from 1 to 1e\+07 seconds"),
+        ({"timeout": float("nan")}, ValueError, r"^timeout must be from 1"),
+        ({"timeout": 0.5}, ValueError, r"^timeout must be from 1"),
+        ({"timeout": datetime.timedelta(0)}, ValueError, r"^timeout must be from 1"),
+        ({"timeout": "60"}, TypeError, r"^timeout must be a number of seconds"),
+        ({"timeout": True}, TypeError, r"^timeout must be a number of seconds"),
+        ({"start_method": "fork"}, ValueError, r"^start_method must be one of 'spawn', 'forkserver', got 'fork'"),
+    ],
+)
+def test_bad_arguments_are_refused_before_anything_starts(kwargs, error, pattern):
+    call = {"worker": nd.all_reduce_example, "world_size": 2, **kwargs}
+    with pytest.raises(error, match=pattern):
+        nd.launch(**call)
+
+
+@pytest.mark.skipif(torch.cuda.device_count() >= 2, reason="this machine has the GPUs NCCL needs")
+def test_nccl_without_a_gpu_per_process_is_refused():
+    with pytest.raises(ValueError, match=r"^backend='nccl' needs one CUDA GPU per process: world_size=2"):
+        nd.launch(nd.all_reduce_example, world_size=2, backend="nccl")
+
+
+def test_workers_check_their_arguments_before_any_collective():
+    x, y = data(torch.float32, n=10)
+    with pytest.raises(ValueError, match=r"^x must have a number of rows divisible by world_size=3"):
+        nd.hand_data_parallel(0, 3, x[:10], y[:10])
+    with pytest.raises(ValueError, match=r"^rank must be an integer from 0 to 1, got 2"):
+        nd.ddp_data_parallel(2, 2, x, y)
+    with pytest.raises(RuntimeError, match=r"runs inside a process group"):
+        nd.hand_data_parallel(0, 2, x, y)
+    with pytest.raises(TypeError, match=r"^seed must be an integer"):
+        nd.full_batch_reference(x, y, seed=None)
+
+
+def test_workers_check_their_rank_against_the_group(group_of_one):
+    x, y = data(torch.float32, n=10)
+    with pytest.raises(ValueError, match=r"^world_size must be the size of the process group, 1, got 2"):
+        nd.hand_data_parallel(0, 2, x, y)
+
+
+def test_default_backend_is_gloo_without_a_gpu_per_process():
+    expected = "nccl" if dist.is_nccl_available() and torch.cuda.device_count() >= 2 else "gloo"
+    assert nd.default_backend(2) == expected
+    assert nd.default_backend(torch.cuda.device_count() + 1) == "gloo"
+
+
+# --- NCCL, where there are GPUs ------------------------------------------------------
+
+GPUS = torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(
+    not (dist.is_nccl_available() and GPUS >= 2), reason=f"needs 2 CUDA GPUs and NCCL; this machine has {GPUS} GPU(s)"
+)
+def test_nccl_on_two_gpus_matches_one_process():
+    results = nd.launch(nd.all_reduce_example, world_size=2, backend="nccl")
+    assert all(torch.equal(r["after"], torch.full((3,), 3.0)) for r in results)
+    x, y = data(torch.float64)
+    for worker in (nd.hand_data_parallel, nd.ddp_data_parallel):
+        ranks = nd.launch(worker, world_size=2, args=(x, y), kwargs=SETTINGS, backend="nccl")
+        assert all(torch.equal(ranks[0][k], ranks[1][k]) for k in ranks[0])
+        assert largest_gap(ranks[0], nd.full_batch_reference(x, y, **SETTINGS)) <= 1e-12
+
+
+# --- torchrun -------------------------------------------------------------------------
+
+
+def test_the_torchrun_command_of_chapter_12_runs():
+    torchrun = Path(sys.executable).with_name("torchrun")
+    command = [str(torchrun), "--standalone", "--nproc-per-node=2", "-m", "nnbook.distributed", "--rows", "64"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 processes (gloo): identical on every rank: True" in done.stdout
+    gap = float(done.stdout.rsplit("largest difference from one process's full-batch steps: ", 1)[1].split()[0])
+    assert gap <= 1e-6
+
+
+def test_the_module_outside_torchrun_says_how_to_run_it(monkeypatch, capsys):
+    for name in ("RANK", "WORLD_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(SystemExit) as exit:
+        nd.main([])
+    assert exit.value.code == 2
+    assert "torchrun --standalone --nproc-per-node=2 -m nnbook.distributed" in capsys.readouterr().err
