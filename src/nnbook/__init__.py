@@ -16,8 +16,18 @@ The rest lives in public submodules, each with its own ``__all__``:
 | `nnbook.checkpoint` | ``save_checkpoint``, ``load_checkpoint``: resume training bit for bit |
 | `nnbook.distributed` | data-parallel training: ``launch`` and the workers of chapter 12 |
 
+The modules form layers, each importing only from the layers below it
+(``tools/import_graph.py`` checks that there is no cycle): ``_checks`` and
+``data`` at the bottom (with ``device``, ``activations``, ``metrics``,
+``tensors``, ``baseline``); then the forward pass and backprop (``network``,
+``models``, ``backprop``); the trainers' shared machinery
+(``trainers.common``); the trainers; then ``classification``,
+``checkpoint``, ``plotting``, ``benchmark``, ``distributed`` and ``cli``.
+
 Every function checks its arguments and raises ``TypeError`` or ``ValueError``
-naming the one that is wrong. Arguments come in torch's order, prediction
+naming the one that is wrong, then calls a plain core that does the
+arithmetic (``backprop.forward_core``, for one): the trainers check once,
+before their loop, and call the cores inside it. Arguments come in torch's order, prediction
 first: ``sse(y_pred, y)``. Plotting needs matplotlib (``pip install
 "nnbook[plot]"``) and is imported only when used.
 

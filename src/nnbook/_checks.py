@@ -312,3 +312,19 @@ def generator(seed: int | None) -> torch.Generator:
     else:
         gen.manual_seed(torch_seed(seed))
     return gen
+
+
+def class_labels(y: object, name: str = "y") -> torch.Tensor:
+    """Check that ``y`` holds integer labels ``(n,)`` counted from 0."""
+    y = tensor(y, name)
+    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        raise TypeError(f"{name} must hold integer class labels, got dtype {y.dtype}; convert it with {name}.long()")
+    if y.ndim != 1:
+        hint = f"; make it one label per row with {name}.reshape(-1)" if y.ndim == 2 and y.shape[1] == 1 else ""
+        raise ValueError(f"{name} must have shape (n,), one label per row, got shape {tuple(y.shape)}{hint}")
+    if y.numel() == 0:
+        raise ValueError(f"{name} must hold at least one label, got an empty tensor")
+    if int(y.min()) < 0:
+        raise ValueError(f"{name} must hold class labels counted from 0, found {int(y.min())}")
+    # torch's losses, one_hot and the confusion matrix's cell numbers want int64; .long() copies only other dtypes.
+    return y.long()

@@ -28,8 +28,6 @@ __all__ = [
     "LOSSES",
     "PARAM_NAMES",
     "ForwardPass",
-    "check_inputs",
-    "check_backward_inputs",
     "init_params",
     "forward",
     "predict",
@@ -61,7 +59,7 @@ class ForwardPass(NamedTuple):
     y_pred: torch.Tensor  # (n, d_out) output
 
 
-def check_inputs(x: torch.Tensor, params: Mapping[str, torch.Tensor]) -> None:
+def _check_inputs(x: torch.Tensor, params: Mapping[str, torch.Tensor]) -> None:
     """Raise ``TypeError`` or ``ValueError`` unless ``x`` and ``params`` fit one network.
 
     ``x`` must be a float tensor ``(n, d_in)``; ``params`` a dict with exactly
@@ -69,8 +67,8 @@ def check_inputs(x: torch.Tensor, params: Mapping[str, torch.Tensor]) -> None:
     dtype and on its device.
 
     Examples:
-        >>> check_inputs(torch.ones(4, 3), init_params(3, 5, 1, seed=0))  # fine: returns None
-        >>> check_inputs(torch.ones(4, 2), init_params(3, 5, 1, seed=0))
+        >>> _check_inputs(torch.ones(4, 3), init_params(3, 5, 1, seed=0))  # fine: returns None
+        >>> _check_inputs(torch.ones(4, 2), init_params(3, 5, 1, seed=0))
         Traceback (most recent call last):
         ...
         ValueError: x must have 3 columns to match params["w1"] of shape (3, 5), got shape (4, 2)
@@ -101,7 +99,7 @@ def check_inputs(x: torch.Tensor, params: Mapping[str, torch.Tensor]) -> None:
 
 
 def _fits(x: object, params: object) -> bool:
-    """True if ``x`` and ``params`` pass every check of `check_inputs`; False sends them to the detailed checks."""
+    """True if ``x`` and ``params`` pass every check of `_check_inputs`; False sends them to the detailed checks."""
     if type(x) is not torch.Tensor or type(params) is not dict or len(params) != 4:
         return False
     w1, b1, w2, b2 = (params.get(name) for name in PARAM_NAMES)
@@ -123,23 +121,23 @@ def _fits(x: object, params: object) -> bool:
     )
 
 
-def check_backward_inputs(
+def _check_backward_inputs(
     x: torch.Tensor,
     y: torch.Tensor,
     params: Mapping[str, torch.Tensor],
     fwd: ForwardPass,
     loss: str,
 ) -> None:
-    """`check_inputs`, plus: ``y`` is ``(n, d_out)``, ``fwd`` is what `forward` returned, ``loss`` is in `LOSSES`.
+    """`_check_inputs`, plus: ``y`` is ``(n, d_out)``, ``fwd`` is what `forward` returned, ``loss`` is in `LOSSES`.
 
     Examples:
         >>> x, params = torch.ones(4, 3), init_params(3, 5, 1, seed=0)
-        >>> check_backward_inputs(x, torch.ones(4, 1), params, forward(x, params), "mae")
+        >>> _check_backward_inputs(x, torch.ones(4, 1), params, forward(x, params), "mae")
         Traceback (most recent call last):
         ...
         ValueError: loss must be one of 'sse', 'mse', got 'mae'
     """
-    check_inputs(x, params)
+    _check_inputs(x, params)
     n, d_hidden, d_out = x.shape[0], params["w1"].shape[1], params["w2"].shape[1]
     if (
         type(y) is torch.Tensor
@@ -215,7 +213,12 @@ def forward(x: torch.Tensor, params: dict[str, torch.Tensor]) -> ForwardPass:
         >>> bool((fwd.h_relu >= 0).all())
         True
     """
-    check_inputs(x, params)
+    _check_inputs(x, params)
+    return forward_core(x, params)
+
+
+def forward_core(x: torch.Tensor, params: dict[str, torch.Tensor]) -> ForwardPass:
+    """`forward` without the argument checks: the arithmetic alone, for callers that checked once."""
     h = x.mm(params["w1"]) + params["b1"]  # (n, d_hidden)
     h_relu = h.clamp(min=0)  # (n, d_hidden): ReLU
     y_pred = h_relu.mm(params["w2"]) + params["b2"]  # (n, d_out)
@@ -246,6 +249,11 @@ def loss_value(y_pred: torch.Tensor, y: torch.Tensor, loss: str = "sse") -> torc
     """
     y_pred, y = _checks.prediction_pair(y_pred, y)
     loss = _checks.choice(loss, "loss", LOSSES)
+    return loss_core(y_pred, y, loss)
+
+
+def loss_core(y_pred: torch.Tensor, y: torch.Tensor, loss: str = "sse") -> torch.Tensor:
+    """`loss_value` without the argument checks."""
     squared = (y_pred - y).pow(2)
     return squared.sum() if loss == "sse" else squared.mean()
 
@@ -274,7 +282,18 @@ def backward(
         >>> torch.allclose(grads["w1"], leaves["w1"].grad)
         True
     """
-    check_backward_inputs(x, y, params, fwd, loss)
+    _check_backward_inputs(x, y, params, fwd, loss)
+    return backward_core(x, y, params, fwd, loss)
+
+
+def backward_core(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    params: dict[str, torch.Tensor],
+    fwd: ForwardPass,
+    loss: str = "sse",
+) -> dict[str, torch.Tensor]:
+    """`backward` without the argument checks: the chain rule alone, for callers that checked once."""
     # d loss / d y_pred: the derivative of the squared error (n, d_out)
     grad_y_pred = 2.0 * (fwd.y_pred - y)
     if loss == "mse":

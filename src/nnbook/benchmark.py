@@ -23,8 +23,8 @@ from .backprop import init_params
 from .data import simulate_regression
 from .device import resolve_device
 from .trainers import TRAINERS
-from .trainers.common import LEVEL_DEFAULTS, seeded_module
-from .trainers.module import build_mlp
+from .trainers.common import LEVEL_DEFAULTS
+from .trainers.module import seeded_mlp
 
 __all__ = ["LevelTiming", "time_levels", "hand_written_loops", "import_time_ratio"]
 
@@ -82,7 +82,7 @@ def _hand_autograd(x, y, d_hidden, epochs, lr, seed):
 
 
 def _seeded_mlp(x, y, d_hidden, seed):
-    return seeded_module(lambda: build_mlp(x.shape[1], d_hidden, y.shape[1]), seed).to(x.device, x.dtype)
+    return seeded_mlp(x.shape[1], d_hidden, y.shape[1], seed).to(x.device, x.dtype)
 
 
 def _hand_module(x, y, d_hidden, epochs, lr, seed):

@@ -23,13 +23,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import _checks
-from .trainers.common import EpochCallback, Run, TrainResult
-from .trainers.optim import OPTIMIZERS, _optimize
+from .trainers.common import EpochCallback, Run, Settings, TrainResult
+from .trainers.optim import optimize
 
 __all__ = [
     "ClassificationData",
     "accuracy",
-    "check_logits_labels",
     "confusion_matrix",
     "cross_entropy_grad",
     "predict_classes",
@@ -106,22 +105,6 @@ def simulate_rings(
     return ClassificationData(x=x, y=y)
 
 
-def _labels(y: object, name: str = "y") -> torch.Tensor:
-    """Check that ``y`` holds integer labels ``(n,)`` counted from 0."""
-    y = _checks.tensor(y, name)
-    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
-        raise TypeError(f"{name} must hold integer class labels, got dtype {y.dtype}; convert it with {name}.long()")
-    if y.ndim != 1:
-        hint = f"; make it one label per row with {name}.reshape(-1)" if y.ndim == 2 and y.shape[1] == 1 else ""
-        raise ValueError(f"{name} must have shape (n,), one label per row, got shape {tuple(y.shape)}{hint}")
-    if y.numel() == 0:
-        raise ValueError(f"{name} must hold at least one label, got an empty tensor")
-    if int(y.min()) < 0:
-        raise ValueError(f"{name} must hold class labels counted from 0, found {int(y.min())}")
-    # torch's losses, one_hot and the confusion matrix's cell numbers want int64; .long() copies only other dtypes.
-    return y.long()
-
-
 def _logits(y_pred: object) -> torch.Tensor:
     """Check that ``y_pred`` holds finite logits ``(n, k)``, or ``(n, 1)`` for a binary classifier."""
     y_pred = _checks.ndim(_checks.floating(y_pred, "y_pred"), "y_pred", (2,), "(n, k): one logit per class")
@@ -130,23 +113,23 @@ def _logits(y_pred: object) -> torch.Tensor:
     return _checks.finite(y_pred, "y_pred")
 
 
-def check_logits_labels(y_pred: object, y: object) -> tuple[torch.Tensor, torch.Tensor, int]:
+def _check_logits_labels(y_pred: object, y: object) -> tuple[torch.Tensor, torch.Tensor, int]:
     """Check logits ``y_pred`` ``(n, k)`` and labels ``y`` ``(n,)`` together; return them and ``k``.
 
     One logit per row, ``(n, 1)``, is a binary classifier: ``k`` is then 2.
     Raises ``TypeError`` or ``ValueError`` naming the argument that is wrong.
 
     Examples:
-        >>> y_pred, y, k = check_logits_labels(torch.zeros(4, 3), torch.tensor([0, 2, 1, 2]))
+        >>> y_pred, y, k = _check_logits_labels(torch.zeros(4, 3), torch.tensor([0, 2, 1, 2]))
         >>> k
         3
-        >>> check_logits_labels(torch.zeros(4, 3), torch.tensor([1, 3, 2, 3]))
+        >>> _check_logits_labels(torch.zeros(4, 3), torch.tensor([1, 3, 2, 3]))
         Traceback (most recent call last):
         ...
         ValueError: y must hold labels 0 to 2, one per column of y_pred, found 3; labels count from 0, not 1 as in R
     """
     y_pred = _logits(y_pred)
-    y = _labels(y)
+    y = _checks.class_labels(y)
     _checks.same_rows(y_pred, "y_pred", y, "y")
     _checks.same_device(y_pred, "y_pred", y, "y")
     n_classes = max(y_pred.shape[1], 2)  # one logit is a binary classifier
@@ -199,7 +182,7 @@ def accuracy(y_pred: torch.Tensor, y: torch.Tensor) -> float:
         ...
         ValueError: y must hold labels 0 to 1, one per column of y_pred, found 2; labels count from 0, not 1 as in R
     """
-    y_pred, y, _ = check_logits_labels(y_pred, y)
+    y_pred, y, _ = _check_logits_labels(y_pred, y)
     return (predict_classes(y_pred) == y).double().mean().item()
 
 
@@ -221,7 +204,7 @@ def confusion_matrix(y_pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         tensor([[2, 0],
                 [1, 1]])
     """
-    y_pred, y, n_classes = check_logits_labels(y_pred, y)
+    y_pred, y, n_classes = _check_logits_labels(y_pred, y)
     # Each (true, predicted) pair gets its own cell number, true * k + predicted; count the cells.
     cells = y * n_classes + predict_classes(y_pred)
     return torch.bincount(cells, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
@@ -248,11 +231,16 @@ def cross_entropy_grad(y_pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         tensor([[-0.2500,  0.2500],
                 [ 0.2500, -0.2500]])
     """
-    y_pred, y, n_classes = check_logits_labels(y_pred, y)
+    y_pred, y, _ = _check_logits_labels(y_pred, y)
     if y_pred.shape[1] < 2:
         raise ValueError(f"y_pred must have one column per class, at least 2, got shape {tuple(y_pred.shape)}")
-    n = y_pred.shape[0]
-    one_hot = F.one_hot(y, n_classes).to(y_pred.dtype)  # (n, k)
+    return cross_entropy_grad_core(y_pred, y)
+
+
+def cross_entropy_grad_core(y_pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """`cross_entropy_grad` without the argument checks: logits ``(n, k)``, ``k >= 2``, labels ``(n,)``."""
+    n, k = y_pred.shape
+    one_hot = F.one_hot(y, k).to(y_pred.dtype)  # (n, k)
     return (torch.softmax(y_pred, dim=1) - one_hot) / n
 
 
@@ -262,16 +250,14 @@ class _ClassifierRun(Run):
     LEVELS = ("classifier",)
     LOSSES = ("cross_entropy",)
 
-    def __init__(self, x: object, y: object, *, n_classes: object, **kwargs) -> None:
+    def __init__(self, x: object, y: object, settings: Settings, *, n_classes: object) -> None:
         # Set before Run checks the data, which needs it for the labels' range.
         self._n_classes = None if n_classes is None else _checks.int_at_least(n_classes, "n_classes", 2, _MAX_CLASSES)
-        # Run checks the optimizer only for the "optim" level; a classifier always has one.
-        _checks.choice(kwargs.get("optimizer"), "optimizer", tuple(OPTIMIZERS))
-        super().__init__("classifier", x, y, loss="cross_entropy", **kwargs)
+        super().__init__("classifier", x, y, settings)
 
     def _check_data(self, x: object, y: object, x_name: str, y_name: str) -> tuple[torch.Tensor, torch.Tensor]:
         x = _checks.ndim(_checks.floating(x, x_name), x_name, (2,), "(n, d_in)")
-        y = _labels(y, y_name)
+        y = _checks.class_labels(y, y_name)
         _checks.same_rows(x, x_name, y, y_name)
         if x.shape[1] == 0:
             raise ValueError(f"{x_name} must have at least one column (d_in >= 1), got shape {tuple(x.shape)}")
@@ -337,22 +323,7 @@ def train_classifier(
         ...
         TypeError: y must hold integer class labels, got dtype torch.float32; convert it with y.long()
     """
-    run = _ClassifierRun(
-        x,
-        y,
-        n_classes=n_classes,
-        d_hidden=d_hidden,
-        epochs=epochs,
-        lr=lr,
-        seed=seed,
-        log_every=log_every,
-        device=device,
-        on_epoch=on_epoch,
-        batch_size=batch_size,
-        x_val=x_val,
-        y_val=y_val,
-        patience=patience,
-        optimizer=optimizer,
-    )
+    # every argument but x, y and n_classes, as one Settings object; the loss is always the cross-entropy
+    run = _ClassifierRun(x, y, Settings.of({**locals(), "loss": "cross_entropy"}), n_classes=n_classes)
     # The loop of train_optim; the loss takes logits (n, k) and labels (n,) and averages over the rows.
-    return _optimize(run, nn.CrossEntropyLoss())
+    return optimize(run, nn.CrossEntropyLoss())

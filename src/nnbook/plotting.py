@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from . import _checks
+from .trainers.common import TrainResult
 
 if TYPE_CHECKING:  # matplotlib is imported only when a figure is drawn
     from matplotlib.axes import Axes
@@ -57,22 +58,34 @@ def plot_activations(ax=None, *, lo: float = -5.0, hi: float = 5.0, steps: int =
 
 
 def plot_losses(
-    losses: Mapping[str, Sequence[float]] | Sequence[float],
-    ax=None,
+    losses: Mapping[str, Sequence[float]] | Sequence[float] | TrainResult,
+    ax: Axes | None = None,
     *,
     log_y: bool = False,
-    ylabel: str = "training loss",
-):
+    ylabel: str | None = None,
+) -> Axes:
     """Draw one loss curve per entry of ``losses`` (name -> per-epoch losses); returns the ``Axes``.
+
+    ``losses`` may also be a trainer's result: its curve is named after its level, and the axis
+    after its loss. ``ylabel`` defaults to "training loss".
 
     Examples:
         >>> ax = plot_losses({"scratch": [3.0, 2.0, 1.5]})
         >>> ax.get_xlabel()
         'epoch'
+        >>> import nnbook
+        >>> result = nnbook.train_scratch(*nnbook.simulate_regression(n=20, seed=0), epochs=5, log_every=0)
+        >>> plot_losses(result).get_ylabel()
+        'training loss (sse)'
     """
     ax = _checks.axes(ax)
     log_y = _checks.boolean(log_y, "log_y")
-    ylabel = _checks.text(ylabel, "ylabel")
+    if isinstance(losses, TrainResult):
+        default_label = f"training loss ({losses.loss})"
+        losses = {losses.level: losses.losses}
+    else:
+        default_label = "training loss"
+    ylabel = default_label if ylabel is None else _checks.text(ylabel, "ylabel")
     curves = _curves(losses, log_y)
     ax = _axes(ax)
     for name, values in curves.items():
@@ -190,14 +203,14 @@ def plot_decision_boundary(
         >>> ax.get_title(), len(ax.collections) > 2
         ('a circle', True)
     """
-    from .classification import _labels, predict_classes
+    from .classification import predict_classes
 
     _checks.function(predict, "predict", "x (m, 2) -> logits (m, k)")
     x = _checks.ndim(_checks.floating(x, "x"), "x", (2,), "(n, 2)")
     if x.shape[1] != 2 or x.shape[0] == 0:
         raise ValueError(f"x must have shape (n, 2) with n >= 1, got shape {tuple(x.shape)}")
     _checks.finite(x, "x")
-    y = _labels(y)
+    y = _checks.class_labels(y)
     _checks.same_rows(x, "x", y, "y")
     if int(y.max()) >= len(_CLASS_MARKERS):
         raise ValueError(f"y must hold at most {len(_CLASS_MARKERS)} classes (0 to 5), found label {int(y.max())}")

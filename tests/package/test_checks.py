@@ -18,7 +18,7 @@ import torch
 import nnbook
 from nnbook import _checks
 from nnbook.backprop import init_params, predict
-from nnbook.trainers.common import Run, seeded_module
+from nnbook.trainers.common import Run, Settings, seeded_module
 
 
 def exactly(message: str) -> str:
@@ -67,8 +67,7 @@ def test_a_number_equal_to_its_maximum_is_allowed():
     assert _checks.positive_float(2.5, "lr", maximum=2.5) == 2.5
     largest = torch.finfo(torch.float32).max / 1e3  # the trainers' largest learning rate in float32
     x, y = nnbook.simulate_regression(n=4, seed=0)
-    run = Run("scratch", x, y, d_hidden=2, epochs=1, lr=largest, loss="sse", seed=0, log_every=0, device=None,
-              on_epoch=None)  # fmt: skip
+    run = Run("scratch", x, y, Settings(d_hidden=2, epochs=1, lr=largest, loss="sse", log_every=0))
     assert run.lr == largest
 
 

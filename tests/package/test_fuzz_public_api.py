@@ -71,12 +71,10 @@ def _result(level: str = "scratch"):
 
 
 def _run():
-    from nnbook.trainers.common import Run
+    from nnbook.trainers.common import Run, Settings
 
     x, y = _data()
-    run = Run(
-        "scratch", x, y, d_hidden=4, epochs=1, lr=1e-3, loss="sse", seed=0, log_every=0, device=None, on_epoch=None
-    )
+    run = Run("scratch", x, y, Settings(d_hidden=4, epochs=1, lr=1e-3, loss="sse", log_every=0))
     run.record(1, torch.tensor(1.0))
     run.end_epoch(1, nnbook.backprop.init_params(3, 4, 1))
     return run
@@ -214,6 +212,9 @@ OVERRIDES: dict[str, dict[str, Callable[[], Any]]] = {
     "nnbook.backprop.ForwardPass": {"y_pred": lambda: torch.zeros(12, 1)},
     "nnbook.trainers.common.Run.finish": {"params": lambda: None, "model": lambda: nnbook.build_mlp(3, 4, 1)},
     "nnbook.trainers.common.Run.record": {"loss": lambda: torch.tensor(1.0)},
+    "nnbook.trainers.common.Run": {
+        "settings": lambda: nnbook.trainers.common.Settings(d_hidden=4, epochs=1, lr=1e-3, loss="sse", log_every=0)
+    },
     "nnbook.data.DataSplit": {"train": _data, "val": _data, "test": _data},
     "nnbook.TrainResult": {
         "level": lambda: "scratch",
@@ -229,7 +230,7 @@ OVERRIDES: dict[str, dict[str, Callable[[], Any]]] = {
     "nnbook.checkpoint.check_load_args": _CHECKPOINT_PAIR,
     **{
         f"nnbook.classification.{name}": {"y_pred": _logits, "y": lambda: _rings().y}
-        for name in ("accuracy", "check_logits_labels", "confusion_matrix", "cross_entropy_grad", "predict_classes")
+        for name in ("accuracy", "confusion_matrix", "cross_entropy_grad", "predict_classes")
     },
     "nnbook.classification.ClassificationData": {"x": lambda: _rings().x, "y": lambda: _rings().y},
     "nnbook.classification.train_classifier": {

@@ -12,7 +12,7 @@ import torch
 
 import nnbook
 from nnbook.backprop import init_params, predict
-from nnbook.trainers.common import Run, TrainingDivergedError, seeded_module
+from nnbook.trainers.common import Run, Settings, TrainingDivergedError, seeded_module
 
 LEVELS = list(nnbook.TRAINERS)
 
@@ -162,7 +162,7 @@ def test_trainers_leave_global_rng_alone(data):
 
 def test_plot_losses(data):
     result = nnbook.train_scratch(*data, epochs=20, log_every=0)
-    ax = result.plot_losses()
+    ax = nnbook.plot_losses(result)
     (line,) = ax.get_lines()
     assert list(line.get_ydata()) == result.losses
 
@@ -427,9 +427,8 @@ def make_run(x=None, y=None, **overrides) -> Run:
     """A Run with the arguments a trainer passes, ``overrides`` replacing some."""
     if x is None:
         x, y = nnbook.simulate_regression(n=10, seed=0)
-    arguments = {"d_hidden": 4, "epochs": 1, "lr": 0.1, "loss": "mse", "seed": 0, "log_every": 0}
-    arguments = {"device": None, "on_epoch": None, "optimizer": None, **arguments, **overrides}
-    return Run(arguments.pop("level", "scratch"), x, y, **arguments)
+    arguments = {"d_hidden": 4, "epochs": 1, "lr": 0.1, "loss": "mse", "seed": 0, "log_every": 0, **overrides}
+    return Run(arguments.pop("level", "scratch"), x, y, Settings(**arguments))
 
 
 def params_for(run: Run, fill: float | None = None) -> dict[str, torch.Tensor]:
@@ -605,9 +604,9 @@ def test_plot_losses_draws_on_the_axes_given_with_its_scale_and_label():
     result = nnbook.train_scratch(x, y, epochs=3, log_every=0)
     figure, (ax, default_ax) = plt.subplots(1, 2)
     try:
-        assert result.plot_losses(ax, log_y=True) is ax
+        assert nnbook.plot_losses(result, ax, log_y=True) is ax
         assert ax.get_yscale() == "log" and ax.get_ylabel() == "training loss (sse)"
-        assert result.plot_losses(default_ax).get_yscale() == "linear"  # log_y defaults to False
+        assert nnbook.plot_losses(result, default_ax).get_yscale() == "linear"  # log_y defaults to False
     finally:
         plt.close(figure)
 

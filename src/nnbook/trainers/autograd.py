@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ..backprop import init_params, loss_value, predict
-from .common import LEVEL_DEFAULTS, EpochCallback, Run, TrainResult
+from ..backprop import forward_core, init_params, loss_core, predict
+from .common import LEVEL_DEFAULTS, EpochCallback, Run, Settings, TrainResult
 
 __all__ = ["train_autograd"]
 
@@ -41,29 +41,13 @@ def train_autograd(
         >>> result.losses[-1] < result.losses[0]
         True
     """
-    run = Run(
-        "autograd",
-        x,
-        y,
-        d_hidden=d_hidden,
-        epochs=epochs,
-        lr=lr,
-        loss=loss,
-        seed=seed,
-        log_every=log_every,
-        device=device,
-        on_epoch=on_epoch,
-        batch_size=batch_size,
-        x_val=x_val,
-        y_val=y_val,
-        patience=patience,
-    )
+    run = Run("autograd", x, y, Settings.of(locals()))  # checks every argument, once
     params = init_params(run.d_in, run.d_hidden, run.d_out, seed=run.seed, dtype=run.x.dtype, device=run.device)
     for p in params.values():
         p.requires_grad_(True)
     for epoch in range(1, run.epochs + 1):
         for x_batch, y_batch in run.batches():  # all rows at once, unless batch_size asks for mini-batches
-            error = loss_value(predict(x_batch, params), y_batch, run.loss)
+            error = loss_core(forward_core(x_batch, params).y_pred, y_batch, run.loss)  # checked once, by Run
             run.record(epoch, error)
             error.backward()
             with torch.no_grad():  # the update itself must not become part of the graph

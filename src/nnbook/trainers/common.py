@@ -37,11 +37,20 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from .. import _checks
-from ..backprop import LOSSES, PARAM_NAMES, check_inputs, loss_value, predict
+from ..backprop import LOSSES, PARAM_NAMES, loss_core, predict
 from ..device import resolve_device, synchronize
 from ..network import two_layer_params
 
-__all__ = ["EpochCallback", "LEVEL_DEFAULTS", "Run", "TrainResult", "TrainingDivergedError", "seeded_module"]
+__all__ = [
+    "EpochCallback",
+    "LEVEL_DEFAULTS",
+    "OPTIMIZERS",
+    "Run",
+    "Settings",
+    "TrainResult",
+    "TrainingDivergedError",
+    "seeded_module",
+]
 
 EpochCallback = Callable[[int, float], None]
 """The type of ``on_epoch``: called as ``on_epoch(epoch, loss)`` after each epoch, epochs counted from 1."""
@@ -60,6 +69,10 @@ The trainers' signatures, the benchmark and the chapters all read them from
 here: ``nnbook.TRAINERS[level](x, y, **LEVEL_DEFAULTS[level])``. A summed
 loss (``"sse"``) grows with ``n``, so its learning rate is smaller.
 """
+
+
+OPTIMIZERS = MappingProxyType({"adam": torch.optim.Adam, "sgd": torch.optim.SGD})
+"""The optimizers `nnbook.train_optim` and `nnbook.classification.train_classifier` offer, by name."""
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -167,20 +180,6 @@ class TrainResult:
             assert self._predict is not None
             return self._predict(x)
 
-    def plot_losses(self, ax=None, *, log_y: bool = False):
-        """Plot the loss per epoch; returns the matplotlib ``Axes``.
-
-        Examples:
-            >>> from nnbook import simulate_regression, train_scratch
-            >>> result = train_scratch(*simulate_regression(n=20, seed=0), epochs=5, log_every=0)
-            >>> len(result.plot_losses().get_lines())
-            1
-        """
-        from ..plotting import plot_losses
-
-        log_y = _checks.boolean(log_y, "log_y")
-        return plot_losses({self.level: self.losses}, ax=ax, log_y=log_y, ylabel=f"training loss ({self.loss})")
-
     def __repr__(self) -> str:
         # Wall time is left out so that printing a result gives the same text on every run.
         validation = ""
@@ -193,6 +192,42 @@ class TrainResult:
         )
 
 
+@dataclass(frozen=True)
+class Settings:
+    """A trainer's arguments other than its level and data, as one object; `Run` checks them.
+
+    Every trainer takes the same keyword arguments (`nnbook.train_scratch` documents
+    them), and passes them on together: ``Run(level, x, y, Settings.of(locals()))``
+    at the top of a trainer collects its arguments by name.
+
+    Examples:
+        >>> Settings(lr=0.1, loss="sse").epochs
+        200
+        >>> Settings.of({"x": None, "y": None, "lr": 0.1, "loss": "mse", "epochs": 5})
+        Settings(d_hidden=32, epochs=5, lr=0.1, loss='mse', seed=0, log_every=10, device=None, on_epoch=None, \
+batch_size=None, x_val=None, y_val=None, patience=None, optimizer=None)
+    """
+
+    d_hidden: object = 32
+    epochs: object = 200
+    lr: object = None
+    loss: object = None
+    seed: object = 0
+    log_every: object = 10
+    device: object = None
+    on_epoch: object = None
+    batch_size: object = None
+    x_val: object = None
+    y_val: object = None
+    patience: object = None
+    optimizer: object = None
+
+    @classmethod
+    def of(cls, arguments: Mapping[str, object]) -> Settings:
+        """The settings among ``arguments`` (a trainer's ``locals()``), by name; other names are left out."""
+        return cls(**{name: arguments[name] for name in cls.__dataclass_fields__ if name in arguments})
+
+
 class Run:
     """Checks a trainer's arguments, records the loss each epoch, and builds the result.
 
@@ -203,12 +238,10 @@ class Run:
     Examples:
         >>> import nnbook
         >>> x, y = nnbook.simulate_regression(n=10, seed=0)
-        >>> run = Run("scratch", x, y, d_hidden=4, epochs=1, lr=0.1, loss="sse", seed=0, log_every=0,
-        ...           device=None, on_epoch=None)
+        >>> run = Run("scratch", x, y, Settings(d_hidden=4, epochs=1, lr=0.1, loss="sse", log_every=0))
         >>> run.d_in, run.d_hidden, run.d_out
         (3, 4, 1)
-        >>> Run("scratch", x, y, d_hidden=4, epochs=1, lr=0.1, loss="sse", seed=1.5, log_every=0,
-        ...     device=None, on_epoch=None)
+        >>> Run("scratch", x, y, Settings(d_hidden=4, epochs=1, lr=0.1, loss="sse", seed=1.5))
         Traceback (most recent call last):
         ...
         TypeError: seed must be an integer from 0 to 2**63 - 1, or None, got float 1.5
@@ -229,28 +262,19 @@ class Run:
 
     def _loss_value(self, y_pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """The loss ``self.loss`` of predictions against targets, as the trainers compute it."""
-        return loss_value(y_pred, y, self.loss)
+        return loss_core(y_pred, y, self.loss)
 
-    def __init__(
-        self,
-        level: str,
-        x: object,
-        y: object,
-        *,
-        d_hidden: object,
-        epochs: object,
-        lr: object,
-        loss: object,
-        seed: object,
-        log_every: object,
-        device: object,
-        on_epoch: EpochCallback | None,
-        optimizer: str | None = None,
-        batch_size: object = None,
-        x_val: object = None,
-        y_val: object = None,
-        patience: object = None,
-    ) -> None:
+    def __init__(self, level: str, x: object, y: object, settings: Settings) -> None:
+        if not isinstance(settings, Settings):
+            raise TypeError(f"settings must be a nnbook.trainers.common.Settings, got {_checks.show(settings)}")
+        d_hidden, epochs, lr, loss, seed = settings.d_hidden, settings.epochs, settings.lr, settings.loss, settings.seed
+        log_every, device, on_epoch, optimizer = (
+            settings.log_every,
+            settings.device,
+            settings.on_epoch,
+            settings.optimizer,
+        )
+        batch_size, x_val, y_val, patience = settings.batch_size, settings.x_val, settings.y_val, settings.patience
         self.level = _checks.choice(level, "level", self.LEVELS)
         x, y = self._check_data(x, y, "x", "y")
         self.d_hidden = _checks.positive_int(d_hidden, "d_hidden", maximum=_checks.MAX_UNITS)
@@ -265,9 +289,7 @@ class Run:
         if on_epoch is not None:
             _checks.function(on_epoch, "on_epoch", "(epoch, loss) -> None")
         self.on_epoch = on_epoch
-        if optimizer is not None or self.level == "optim":
-            from .optim import OPTIMIZERS  # here, not at the top: optim imports this module
-
+        if optimizer is not None or self.level in ("optim", "classifier"):
             optimizer = _checks.choice(optimizer, "optimizer", tuple(OPTIMIZERS))
         self.optimizer = optimizer
         self.device = x.device if device is None else resolve_device(device)
@@ -349,11 +371,11 @@ class Run:
 
     def record(self, epoch: int, loss: torch.Tensor) -> None:
         """Keep the loss of the batch just served by `batches`, and stop if it is not finite."""
-        epoch = _checks.positive_int(epoch, "epoch")
-        if isinstance(loss, torch.Tensor):
-            if loss.numel() != 1:
-                raise ValueError(f"loss must hold one number, got a tensor of shape {tuple(loss.shape)}")
+        # Called for every batch: the cheap common case first; anything else gets the detailed checks.
+        if type(loss) is torch.Tensor and loss.numel() == 1:
             value = loss.item()
+        elif isinstance(loss, torch.Tensor):
+            raise ValueError(f"loss must hold one number, got a tensor of shape {tuple(loss.shape)}")
         elif isinstance(loss, (int, float)) and not isinstance(loss, bool):
             value = float(loss)
         else:
@@ -442,7 +464,10 @@ class Run:
                 raise TypeError("finish needs params (with predict) or model; got neither")
             params = two_layer_params(model)
         else:
-            check_inputs(self.x, params)
+            if not isinstance(params, dict) or set(params) != set(PARAM_NAMES):
+                raise ValueError(
+                    f"params must be a dict with exactly the keys {PARAM_NAMES}, got {_checks.show(params)}"
+                )
             if model is None and predict is None:
                 raise TypeError("finish needs predict (a function x -> y_pred) with params, or model; got neither")
             params = {name: params[name].detach() for name in PARAM_NAMES}

@@ -6,10 +6,10 @@ import torch
 from torch import nn
 
 from .. import _checks
-from ..backprop import loss_value
-from .common import LEVEL_DEFAULTS, EpochCallback, Run, TrainResult, seeded_module
+from ..backprop import loss_core
+from .common import LEVEL_DEFAULTS, EpochCallback, Run, Settings, TrainResult, seeded_module
 
-__all__ = ["build_mlp", "train_module"]
+__all__ = ["build_mlp", "seeded_mlp", "train_module"]
 
 
 def build_mlp(d_in: int, d_hidden: int, d_out: int) -> nn.Sequential:
@@ -29,6 +29,17 @@ def build_mlp(d_in: int, d_hidden: int, d_out: int) -> nn.Sequential:
         nn.ReLU(),
         nn.Linear(d_hidden, d_out),  # d_hidden units -> d_out outputs
     )
+
+
+def seeded_mlp(d_in: int, d_hidden: int, d_out: int, seed: int | None) -> nn.Sequential:
+    """`build_mlp`'s network with torch's default initialisation drawn from ``seed`` (see `seeded_module`).
+
+    Examples:
+        >>> a, b = seeded_mlp(3, 4, 1, seed=0), seeded_mlp(3, 4, 1, seed=0)
+        >>> torch.equal(a[0].weight, b[0].weight)
+        True
+    """
+    return seeded_module(lambda: build_mlp(d_in, d_hidden, d_out), seed)
 
 
 def train_module(
@@ -60,27 +71,11 @@ def train_module(
         >>> type(result.model).__name__
         'Sequential'
     """
-    run = Run(
-        "module",
-        x,
-        y,
-        d_hidden=d_hidden,
-        epochs=epochs,
-        lr=lr,
-        loss=loss,
-        seed=seed,
-        log_every=log_every,
-        device=device,
-        on_epoch=on_epoch,
-        batch_size=batch_size,
-        x_val=x_val,
-        y_val=y_val,
-        patience=patience,
-    )
-    model = seeded_module(lambda: build_mlp(run.d_in, run.d_hidden, run.d_out), run.seed).to(run.device, run.x.dtype)
+    run = Run("module", x, y, Settings.of(locals()))  # checks every argument, once
+    model = seeded_mlp(run.d_in, run.d_hidden, run.d_out, run.seed).to(run.device, run.x.dtype)
     for epoch in range(1, run.epochs + 1):
         for x_batch, y_batch in run.batches():  # all rows at once, unless batch_size asks for mini-batches
-            error = loss_value(model(x_batch), y_batch, run.loss)
+            error = loss_core(model(x_batch), y_batch, run.loss)  # checked once, by Run
             run.record(epoch, error)
             model.zero_grad()
             error.backward()

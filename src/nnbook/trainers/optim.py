@@ -5,13 +5,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .common import LEVEL_DEFAULTS, EpochCallback, Run, TrainResult, seeded_module
-from .module import build_mlp
+from .common import LEVEL_DEFAULTS, OPTIMIZERS, EpochCallback, Run, Settings, TrainResult
+from .module import seeded_mlp
 
-OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
-"""The optimizers `train_optim` offers, by name."""
-
-__all__ = ["OPTIMIZERS", "train_optim"]
+__all__ = ["train_optim"]
 
 
 def train_optim(
@@ -45,34 +42,17 @@ def train_optim(
         >>> result.losses[-1] < result.losses[0]
         True
     """
-    run = Run(
-        "optim",
-        x,
-        y,
-        d_hidden=d_hidden,
-        epochs=epochs,
-        lr=lr,
-        loss=loss,
-        seed=seed,
-        log_every=log_every,
-        device=device,
-        on_epoch=on_epoch,
-        batch_size=batch_size,
-        x_val=x_val,
-        y_val=y_val,
-        patience=patience,
-        optimizer=optimizer,
-    )
-    return _optimize(run, nn.MSELoss(reduction="sum" if run.loss == "sse" else "mean"))
+    run = Run("optim", x, y, Settings.of(locals()))  # checks every argument, once
+    return optimize(run, nn.MSELoss(reduction="sum" if run.loss == "sse" else "mean"))
 
 
-def _optimize(run: Run, loss_fn: nn.Module) -> TrainResult:
+def optimize(run: Run, loss_fn: nn.Module) -> TrainResult:
     """The loop of `train_optim`, for any loss: ``nn.Sequential``, a ``torch.optim`` optimizer, ``loss_fn``.
 
     ``run`` has checked the arguments and holds the data; `nnbook.classification.train_classifier`
     calls this with ``nn.CrossEntropyLoss()``.
     """
-    model = seeded_module(lambda: build_mlp(run.d_in, run.d_hidden, run.d_out), run.seed).to(run.device, run.x.dtype)
+    model = seeded_mlp(run.d_in, run.d_hidden, run.d_out, run.seed).to(run.device, run.x.dtype)
     opt = OPTIMIZERS[run.optimizer](model.parameters(), lr=run.lr)
     for epoch in range(1, run.epochs + 1):
         for x_batch, y_batch in run.batches():  # all rows at once, unless batch_size asks for mini-batches

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ..backprop import backward, forward, init_params, loss_value, predict
-from .common import LEVEL_DEFAULTS, EpochCallback, Run, TrainResult
+from ..backprop import backward_core, forward_core, init_params, loss_core, predict
+from .common import LEVEL_DEFAULTS, EpochCallback, Run, Settings, TrainResult
 
 __all__ = ["train_scratch"]
 
@@ -62,29 +62,14 @@ def train_scratch(
         >>> len(result.val_losses) == result.epochs, result.best_epoch <= result.epochs
         (True, True)
     """
-    run = Run(
-        "scratch",
-        x,
-        y,
-        d_hidden=d_hidden,
-        epochs=epochs,
-        lr=lr,
-        loss=loss,
-        seed=seed,
-        log_every=log_every,
-        device=device,
-        on_epoch=on_epoch,
-        batch_size=batch_size,
-        x_val=x_val,
-        y_val=y_val,
-        patience=patience,
-    )
+    run = Run("scratch", x, y, Settings.of(locals()))  # checks every argument, once
     params = init_params(run.d_in, run.d_hidden, run.d_out, seed=run.seed, dtype=run.x.dtype, device=run.device)
     for epoch in range(1, run.epochs + 1):
         for x_batch, y_batch in run.batches():  # all rows at once, unless batch_size asks for mini-batches
-            fwd = forward(x_batch, params)
-            run.record(epoch, loss_value(fwd.y_pred, y_batch, run.loss))
-            grads = backward(x_batch, y_batch, params, fwd, run.loss)
+            # Run checked the data and the settings once; the loop calls the unchecked cores.
+            fwd = forward_core(x_batch, params)
+            run.record(epoch, loss_core(fwd.y_pred, y_batch, run.loss))
+            grads = backward_core(x_batch, y_batch, params, fwd, run.loss)
             for name in params:
                 params[name] -= run.lr * grads[name]
         if run.end_epoch(epoch, params):  # True when early stopping ends the run
