@@ -255,6 +255,9 @@ def _array_like(value: object) -> bool:
 MAX_UNITS = 100_000
 """The most units a layer may have (inputs, hidden units or outputs)."""
 
+MAX_ROWS = 10_000_000
+"""The most rows a simulator draws (10 million rows of 3 float32 columns is 120 MB)."""
+
 MAX_PARAMETERS = 100_000_000
 """The most parameters a network may have: 400 MB in float32."""
 

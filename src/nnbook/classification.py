@@ -36,8 +36,6 @@ __all__ = [
     "train_classifier",
 ]
 
-# The most rows simulate_rings draws, as for nnbook.data.simulate_regression.
-_MAX_ROWS = 10_000_000
 # The most classes: one logit per class, and a confusion matrix of k * k counts.
 _MAX_CLASSES = 10_000
 
@@ -92,7 +90,7 @@ def simulate_rings(
         ...
         ValueError: n_classes must be an integer from 2 to 10000, got 1
     """
-    n = _checks.positive_int(n, "n", maximum=_MAX_ROWS)
+    n = _checks.positive_int(n, "n", maximum=_checks.MAX_ROWS)
     n_classes = _checks.int_at_least(n_classes, "n_classes", 2, _MAX_CLASSES)
     noise_sd = _checks.positive_float(noise_sd, "noise_sd")
     seed = _checks.seed(seed)

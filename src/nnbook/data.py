@@ -21,8 +21,6 @@ __all__ = [
     "split_data",
 ]
 
-# The most rows simulate_regression draws: 10 million rows of three float32 features are 120 MB.
-_MAX_ROWS = 10_000_000
 
 TRUE_COEFS = (0.2, -1.3, -0.5)
 """The coefficients of the book's data: y = 0.2 x1 - 1.3 x2 - 0.5 x3 + noise."""
@@ -79,7 +77,7 @@ def simulate_regression(
         ...
         ValueError: n must be an integer from 1 to 10000000, got 0
     """
-    n = _checks.positive_int(n, "n", maximum=_MAX_ROWS)
+    n = _checks.positive_int(n, "n", maximum=_checks.MAX_ROWS)
     noise_sd = _checks.positive_float(noise_sd, "noise_sd")
     if isinstance(coefs, (str, bytes)) or not isinstance(coefs, Sequence) or not 1 <= len(coefs) <= 10_000:
         raise TypeError(
