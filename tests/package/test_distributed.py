@@ -16,11 +16,11 @@ import threading
 import types
 from pathlib import Path
 
-import distributed_workers as workers
 import pytest
 import torch
 import torch.distributed as dist
 
+import distributed_workers as workers
 import nnbook
 from nnbook import distributed as nd
 from nnbook.trainers.common import seeded_module

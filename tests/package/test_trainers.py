@@ -700,3 +700,13 @@ def test_a_learning_rate_that_overflows_the_dtype_is_refused_up_front(level, dat
         nnbook.TRAINERS[level](*data_n50, lr=3.4e37, epochs=1, log_every=0)
     with pytest.raises(ValueError, match=r"^lr must be a number > 0 and <= 65.504, got 100"):
         nnbook.TRAINERS[level](data_n50.x.half(), data_n50.y.half(), lr=100.0, epochs=1, log_every=0)
+
+
+def test_adam_s_eps_advice_is_for_float16_only():
+    """1e-8 rounds to 0 in float16, not in bfloat16 (float32's exponent range): only float16 gets that advice."""
+    assert torch.tensor(1e-8, dtype=torch.float16).item() == 0.0
+    assert torch.tensor(1e-8, dtype=torch.bfloat16).item() > 0.0
+    x, y = nnbook.simulate_regression(n=10, seed=0)
+    for dtype, says_eps in ((torch.float16, True), (torch.bfloat16, False)):
+        run = make_run(x.to(dtype), y.to(dtype), level="optim", optimizer="adam")
+        assert ("Adam's eps" in run._advice()) is says_eps

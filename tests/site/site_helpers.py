@@ -15,7 +15,9 @@ import threading
 from pathlib import Path
 
 import yaml
+
 from repo import ROOT, notebook_pages  # noqa: F401  (re-exported to the site tests)
+
 
 def mkdocs_env(extra_pythonpath: Path | None = None, **extra: str) -> dict[str, str]:
     env = dict(os.environ, **extra)

@@ -362,7 +362,8 @@ class Run:
             yield self.x[rows], self.y[rows]
 
     def _advice(self) -> str:
-        if self.optimizer == "adam" and self.x.dtype in (torch.float16, torch.bfloat16):
+        # bfloat16 has float32's exponent range and holds 1e-8; float16's smallest number is about 6e-8.
+        if self.optimizer == "adam" and self.x.dtype == torch.float16:
             return (
                 f"Adam's eps (1e-8) rounds to 0 in {self.x.dtype}, so its update divides 0 by 0 whatever the "
                 "learning rate; train in float32 (x.float(), y.float())"
