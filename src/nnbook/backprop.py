@@ -220,7 +220,7 @@ def forward(x: torch.Tensor, params: dict[str, torch.Tensor]) -> ForwardPass:
 def forward_core(x: torch.Tensor, params: dict[str, torch.Tensor]) -> ForwardPass:
     """`forward` without the argument checks: the arithmetic alone, for callers that checked once."""
     h = x.mm(params["w1"]) + params["b1"]  # (n, d_hidden)
-    h_relu = h.clamp(min=0)  # (n, d_hidden): ReLU
+    h_relu = torch.relu(h)  # (n, d_hidden): ReLU, max(0, h)
     y_pred = h_relu.mm(params["w2"]) + params["b2"]  # (n, d_out)
     return ForwardPass(h, h_relu, y_pred)
 
@@ -302,8 +302,9 @@ def backward_core(
     grad_w2 = fwd.h_relu.t().mm(grad_y_pred)  # (d_hidden, d_out)
     grad_b2 = grad_y_pred.sum(dim=0)  # (d_out,): b2 was added to every row
     grad_h_relu = grad_y_pred.mm(params["w2"].t())  # (n, d_hidden)
-    # ReLU passes the gradient where it passed the input (h >= 0), and blocks it elsewhere
-    grad_h = grad_h_relu * (fwd.h >= 0)  # (n, d_hidden)
+    # ReLU passes the gradient where its input was positive and blocks it elsewhere,
+    # at h = 0 too (slope 0 there, as autograd gives for torch.relu on every torch version)
+    grad_h = grad_h_relu * (fwd.h > 0)  # (n, d_hidden)
     # Hidden layer h = x @ w1 + b1
     grad_w1 = x.t().mm(grad_h)  # (d_in, d_hidden)
     grad_b1 = grad_h.sum(dim=0)  # (d_hidden,)
