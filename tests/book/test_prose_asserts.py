@@ -23,10 +23,10 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 RECORDED = {
     "appendix/coming-from-r.md": 12,
-    "chapters/01-what-a-network-computes.md": 22,
-    "chapters/02-tensors.md": 31,
-    "chapters/03-network-from-scratch.md": 21,
-    "chapters/04-autograd.md": 14,
+    "chapters/01-what-a-network-computes.md": 32,
+    "chapters/02-tensors.md": 41,
+    "chapters/03-network-from-scratch.md": 31,
+    "chapters/04-autograd.md": 21,
     "chapters/05-modules.md": 16,
     "chapters/06-losses-and-optimizers.md": 19,
     "chapters/07-devices-and-speed.md": 10,
