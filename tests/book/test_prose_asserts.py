@@ -24,7 +24,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 RECORDED = {
     "appendix/coming-from-r.md": 12,
     "chapters/01-what-a-network-computes.md": 34,
-    "chapters/02-tensors.md": 41,
+    "chapters/02-tensors.md": 43,
     "chapters/03-network-from-scratch.md": 31,
     "chapters/04-autograd.md": 21,
     "chapters/05-modules.md": 16,
