@@ -47,13 +47,13 @@ def _hand_scratch(x, y, d_hidden, epochs, lr, seed):
     losses = []
     for _ in range(epochs):
         h = x.mm(w1) + b1
-        h_relu = h.clamp(min=0)
+        h_relu = torch.relu(h)
         y_pred = h_relu.mm(w2) + b2
         losses.append((y_pred - y).pow(2).sum().item())
         grad_y_pred = 2.0 * (y_pred - y)
         grad_b2 = grad_y_pred.sum(dim=0)
         grad_w2 = h_relu.T @ grad_y_pred
-        grad_h = (grad_y_pred @ w2.T) * (h >= 0)
+        grad_h = (grad_y_pred @ w2.T) * (h > 0)
         grad_b1 = grad_h.sum(dim=0)
         grad_w1 = x.T @ grad_h
         w1 -= lr * grad_w1
@@ -71,7 +71,7 @@ def _hand_autograd(x, y, d_hidden, epochs, lr, seed):
     w1, b1, w2, b2 = params
     losses = []
     for _ in range(epochs):
-        loss = ((x.mm(w1) + b1).clamp(min=0).mm(w2) + b2 - y).pow(2).mean()
+        loss = (torch.relu(x.mm(w1) + b1).mm(w2) + b2 - y).pow(2).mean()
         losses.append(loss.item())
         loss.backward()
         with torch.no_grad():
