@@ -16,7 +16,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+# The site tests' helpers (tests/site/site_helpers.py), which read tests/repo.py.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "site"))
 from site_helpers import (
     AXE_JS,
     AXE_RUN,

@@ -32,7 +32,9 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+# The site tests' helpers (tests/site/site_helpers.py), which read tests/repo.py.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "site"))
 from site_helpers import CHROMIUM_ARGS, INSTALL_CHROMIUM, ROOT, find_chromium, serve
 
 PDF_NAME = "nnbook.pdf"

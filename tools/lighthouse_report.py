@@ -23,7 +23,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+# The site tests' helpers (tests/site/site_helpers.py), which read tests/repo.py.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "site"))
 from site_helpers import ROOT, find_chromium, page_paths, serve
 
 HERE = ROOT / "tools" / "lighthouse"
