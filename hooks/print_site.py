@@ -15,14 +15,26 @@
   output is unchanged byte for byte (``tests/site/test_print_site.py``). What is left
   of the rewriting costs about 0.15 s a build, so it is no longer remembered
   across builds.
+- **Every internal link lands.** Once the plugin has written the print page, a
+  post-build step (``print_anchors.repair_print_page``: local edits of the written
+  file, nothing of the plugin touched) gives the ids the plugin left unprefixed the
+  prefix its links expect, unlinks the cross-references that the other pages leave
+  unlinked (the plugin's URL mapper links them to ids that do not exist, or to any id
+  that contains their name), makes the ids that several pages brought along unique,
+  and makes the markup valid HTML. The PDF is printed from this page, so its links
+  land too (``tests/site/test_print_site.py``).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
+import tempfile
+from pathlib import Path
 
 from bs4 import BeautifulSoup
+from mkdocs.plugins import event_priority
 
 import print_anchors
 
@@ -95,3 +107,29 @@ def on_post_page(output: str, page, config, **kwargs) -> str:
             log.warning(f"print_site hook: cannot find {written} in {page.url}; has the theme changed?")
         output = output.replace(written, "")
     return output
+
+
+# After every plugin's on_post_build: mkdocs-print-site-plugin writes the print page in its own.
+@event_priority(-100)
+def on_post_build(config, **kwargs):
+    site = Path(config.site_dir)
+    printed = site / PRINT_PAGE / "index.html"
+    if config.plugins.get("print-site") is None or not printed.is_file():
+        return
+    others = [p.read_text(encoding="utf-8") for p in sorted(site.rglob("*.html")) if p != printed]
+    repaired, counts = print_anchors.repair_print_page(
+        printed.read_text(encoding="utf-8"), print_anchors.unresolved_references(others)
+    )
+    if counts.get("links left dead"):
+        log.warning(f"print_site hook: {counts['links left dead']} links of the print page lead nowhere")
+    log.info(f"print_site hook: print page repaired: {counts}")
+    # Written to a temporary name and renamed: a crash leaves the plugin's page or the repaired one, never half.
+    handle, temporary = tempfile.mkstemp(prefix=".print-page-", suffix=".html", dir=printed.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(repaired)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, printed)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
