@@ -9,7 +9,6 @@ import os
 import re
 import subprocess
 import sys
-import venv
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -88,13 +87,17 @@ def test_every_notebook_page_opens_its_own_notebook_in_colab(site, source):
 OTHER_TORCH_PYTHONS = [os.environ.get("NNBOOK_OTHER_TORCH_PYTHON", ""), "/work/envs/newest/bin/python"]
 OTHER_TORCH_PYTHONS.append(str(ROOT / ".venv-newest" / "bin" / "python"))
 PROBE = (
-    "import importlib.metadata as m, importlib.util as u, json, sys;"
+    "import importlib.metadata as m, importlib.util as u, json, sys, sysconfig;"
     "print(json.dumps({'torch': m.version('torch'), 'nnbook': u.find_spec('nnbook') is not None,"
-    " 'ipython': u.find_spec('IPython') is not None, 'pip': u.find_spec('pip') is not None, 'prefix': sys.prefix}))"
+    " 'ipython': u.find_spec('IPython') is not None, 'pip': u.find_spec('pip') is not None, 'prefix': sys.prefix,"
+    " 'purelib': sysconfig.get_path('purelib')}))"
 )
 
 
 def probe(python: str | Path) -> dict:
+    """What ``python`` has: its torch's version, whether nnbook, IPython and pip are importable, where it installs.
+
+    A python that has no torch at all gives an empty dict."""
     done = subprocess.run([str(python), "-c", PROBE], capture_output=True, text=True, check=False)
     return json.loads(done.stdout) if done.returncode == 0 else {}
 
@@ -129,8 +132,14 @@ def test_the_install_cell_keeps_a_torch_that_already_satisfies_nnbook(site, tmp_
     notebook's install cell installs nnbook from the wheel the site serves and leaves that torch alone."""
     base_python, base = other_torch_python()
     env_dir = tmp_path / "reader"
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    # Made by that python, with its packages on the path (a .pth file: --system-site-packages would give the
+    # packages of the interpreter under it where it is itself a virtual environment). Its torch is the reader's;
+    # what pip installs goes into the new environment, and pip never removes a package from outside it.
+    subprocess.run([base_python, "-m", "venv", "--without-pip", env_dir], check=True)
     python = env_dir / "bin" / "python"
+    where = [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]
+    purelib = Path(subprocess.run(where, capture_output=True, text=True, check=True).stdout.strip())
+    (purelib / "other-torch.pth").write_text(f"{base['purelib']}\n")
     before = probe(python)
     assert before["prefix"] == str(env_dir) and before["torch"] == base["torch"] and not before["nnbook"]
 
