@@ -752,7 +752,8 @@ def test_the_book_as_one_pdf_has_every_chapter_and_typeset_math(book_pdf, site, 
     # A formula from chapter 3 typeset (MathML), not left as TeX: the partial-derivative sign, no backslashes.
     assert "∂" in text
     assert "\\partial" not in text and "\\frac" not in text
-    # Every internal link lands on a page of the PDF (the print page has no dead anchor: hooks/print_site.py).
+    # Every internal link Chromium wrote lands on a page of the PDF. (A link to an id the print page lacks gets
+    # no link at all in the PDF: tests/site/test_print_anchors.py checks that the print page has none.)
     targets, _ = pdf_link_targets(book_pdf)
     assert len(targets) > 300 and [t for t in targets if t < 0] == []
     # The address every page links to (footer_link_problems, in every page's visit) serves this PDF.
