@@ -155,3 +155,11 @@ def test_every_page_of_the_site_is_valid_html(site):
     assert checked <= {p.relative_to(site).as_posix() for p in pages}
     ours = [m for m in messages if upstream_file(m, page_of(m, site)) is None]
     assert ours == [], f"{len(ours)} errors not in UPSTREAM:\n{summary(ours, site)}"
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("true", pytest.fail.Exception), ("", pytest.skip.Exception)])
+def test_a_missing_checker_fails_under_ci_and_skips_elsewhere(monkeypatch, tmp_path, ci, outcome):
+    monkeypatch.setattr(sys.modules[__name__], "VNU_JAR", tmp_path / "vnu.jar")
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="npm ci"):
+        vnu_command()

@@ -47,7 +47,8 @@ PLUGIN_PAGE = (
     '<a href="#ref-a-shared">to the shared heading</a>'
     '<clipboard-copy for="cell-1"></clipboard-copy><div id="cell-1">x = 1</div></section>'
     '<section class="print-page" id="ref-b" heading-number="2">'
-    '<h2 id="ref-b-nnbook.f">f</h2><a class="autorefs autorefs-internal" title="f (nnbook.f)" href="#ref-b-nnbook.f">f</a>'
+    '<h2 id="ref-b-nnbook.f">f</h2>'
+    '<a class="autorefs autorefs-internal" title="f (nnbook.f)" href="#ref-b-nnbook.f">f</a>'
     '<clipboard-copy for="cell-1"></clipboard-copy><div id="cell-1">y = 2</div>'
     '<a href="#ref-b-nowhere">a link to nothing</a></section>'
     "<style>.print-site-enumerate-headings #ref-a > h1:before { content: '1 ' }</style></body></html>"
