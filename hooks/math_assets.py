@@ -46,7 +46,12 @@ _SKIP_CLASS = "clipboard-copy-txt"
 
 
 def mathml(tex: str, *, display: bool, where: str) -> BeautifulSoup:
-    """The MathML element for ``tex``; block formulas come wrapped in a box that can scroll on a phone."""
+    """The MathML element for ``tex``; block formulas come wrapped in a box that can scroll on a phone.
+
+    The box is a ``<span>`` (shown as a block by ``docs/stylesheets/extra.css``), not a ``<div>``:
+    nbconvert leaves a notebook's ``$$...$$`` inside a ``<p>``, which may hold phrasing content only,
+    and a browser meeting a ``<div>`` there closes the paragraph early.
+    """
     try:
         markup = convert(tex.strip(), display="block" if display else "inline")
     except Exception as err:  # latex2mathml raises several exception types
@@ -54,7 +59,7 @@ def mathml(tex: str, *, display: bool, where: str) -> BeautifulSoup:
     # The TeX stays available to assistive technology and to copy-paste.
     markup = markup.replace("<math ", f'<math alttext="{_attr(tex.strip())}" ', 1)
     if display:
-        markup = f'<div class="nnbook-math">{markup}</div>'
+        markup = f'<span class="nnbook-math">{markup}</span>'
     return BeautifulSoup(markup, "html.parser")
 
 

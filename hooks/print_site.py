@@ -7,22 +7,31 @@
 - The plugin adds its two stylesheets and its script to every page. Only the
   print page uses them; elsewhere they would be three more requests that block
   the first paint on a phone, so they are removed from the other pages.
-- **One pass over each page.** The plugin, when it assembles the print page,
-  finds the tags whose ids it rewrites with a regular expression that backtracks
-  over the rest of the line at every ``<`` (quadratic on long lines: 3.4 CPU s
-  of a cold build). ``hooks/print_anchors.py`` finds the same matches in one
-  pass and takes the plugin's ``urls.update_anchor_ids``'s place; the plugin's
-  output is unchanged byte for byte (``tests/site/test_print_site.py``). What is left
-  of the rewriting costs about 0.15 s a build, so it is no longer remembered
-  across builds.
+- **Every internal link lands.** Once the plugin has written the print page, a
+  post-build step (``print_anchors.repair_print_page``: local edits of the written
+  file, nothing of the plugin touched) gives the ids the plugin left unprefixed the
+  prefix its links expect, unlinks the cross-references that the other pages leave
+  unlinked (the plugin's URL mapper links them to ids that do not exist, or to any id
+  that contains their name), makes the ids that several pages brought along unique,
+  and makes the markup valid HTML. The PDF is printed from this page, so its links
+  land too (``tests/site/test_print_anchors.py``, and the PDF test of
+  ``tests/site/test_browser.py``).
+- The plugin is used as released: nothing of it is replaced. Its search for the
+  ids it rewrites backtracks over long lines (about 3 CPU s of each build of this
+  book); the one-pass search offered upstream is
+  ``patches/mkdocs-print-site-plugin-one-pass-anchor-ids.patch``.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
+import tempfile
+from pathlib import Path
 
 from bs4 import BeautifulSoup
+from mkdocs.plugins import event_priority
 
 import print_anchors
 
@@ -65,26 +74,6 @@ def print_assets(output: str) -> list[tuple[str, str]]:
     return found
 
 
-def _one_pass_anchor_ids():
-    """Give mkdocs-print-site-plugin the one-pass search of ``print_anchors`` (see the docstring)."""
-    import inspect
-
-    from mkdocs_print_site_plugin import urls
-
-    if print_anchors.TAG_WITH_ID.pattern not in inspect.getsource(urls.update_anchor_ids):
-        # A release of the plugin that searches differently: keep its own function (--strict fails on this).
-        log.warning("print_site hook: mkdocs-print-site-plugin's update_anchor_ids has changed; not replaced")
-        return
-    # fix_internal_links looks the function up in its module at each call.
-    urls.update_anchor_ids = print_anchors.update_anchor_ids
-
-
-def on_config(config, **kwargs):
-    if config.plugins.get("print-site") is not None:
-        _one_pass_anchor_ids()
-    return config
-
-
 def on_post_page(output: str, page, config, **kwargs) -> str:
     if page.url == PRINT_PAGE or "print-site" not in output:
         return output
@@ -95,3 +84,29 @@ def on_post_page(output: str, page, config, **kwargs) -> str:
             log.warning(f"print_site hook: cannot find {written} in {page.url}; has the theme changed?")
         output = output.replace(written, "")
     return output
+
+
+# After every plugin's on_post_build: mkdocs-print-site-plugin writes the print page in its own.
+@event_priority(-100)
+def on_post_build(config, **kwargs):
+    site = Path(config.site_dir)
+    printed = site / PRINT_PAGE / "index.html"
+    if config.plugins.get("print-site") is None or not printed.is_file():
+        return
+    others = [p.read_text(encoding="utf-8") for p in sorted(site.rglob("*.html")) if p != printed]
+    repaired, counts = print_anchors.repair_print_page(
+        printed.read_text(encoding="utf-8"), print_anchors.unresolved_references(others)
+    )
+    if counts.get("links left dead"):
+        log.warning(f"print_site hook: {counts['links left dead']} links of the print page lead nowhere")
+    log.info(f"print_site hook: print page repaired: {counts}")
+    # Written to a temporary name and renamed: a crash leaves the plugin's page or the repaired one, never half.
+    handle, temporary = tempfile.mkstemp(prefix=".print-page-", suffix=".html", dir=printed.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(repaired)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, printed)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -702,6 +702,32 @@ def book_pdf(site, browser) -> Path:
     return build_pdf.print_with(browser, site)
 
 
+def pdf_link_targets(path: Path) -> tuple[list[int], int]:
+    """The page index each internal link of the PDF at ``path`` lands on (-1: nowhere), and how many web links."""
+    import ctypes
+
+    import pypdfium2
+    import pypdfium2.raw as pdfium
+
+    document = pypdfium2.PdfDocument(path)
+    targets, web = [], 0
+    try:
+        for page in document:
+            start, link = ctypes.c_int(0), pdfium.FPDF_LINK()
+            while pdfium.FPDFLink_Enumerate(page.raw, ctypes.byref(start), ctypes.byref(link)):
+                action = pdfium.FPDFLink_GetAction(link)
+                if action and pdfium.FPDFAction_GetType(action) == pdfium.PDFACTION_URI:
+                    web += 1
+                    continue
+                dest = pdfium.FPDFLink_GetDest(document.raw, link) or (
+                    pdfium.FPDFAction_GetDest(document.raw, action) if action else None
+                )
+                targets.append(pdfium.FPDFDest_GetDestPageIndex(document.raw, dest) if dest else -1)
+    finally:
+        document.close()
+    return targets, web
+
+
 def test_the_book_as_one_pdf_has_every_chapter_and_typeset_math(book_pdf, site, server, browser):
     """Each chapter's title is in the PDF twice (the contents, then the chapter itself); formulas are typeset."""
     import pypdfium2
@@ -726,6 +752,10 @@ def test_the_book_as_one_pdf_has_every_chapter_and_typeset_math(book_pdf, site, 
     # A formula from chapter 3 typeset (MathML), not left as TeX: the partial-derivative sign, no backslashes.
     assert "∂" in text
     assert "\\partial" not in text and "\\frac" not in text
+    # Every internal link Chromium wrote lands on a page of the PDF. (A link to an id the print page lacks gets
+    # no link at all in the PDF: tests/site/test_print_anchors.py checks that the print page has none.)
+    targets, _ = pdf_link_targets(book_pdf)
+    assert len(targets) > 300 and [t for t in targets if t < 0] == []
     # The address every page links to (footer_link_problems, in every page's visit) serves this PDF.
     context = browser.new_context()
     try:

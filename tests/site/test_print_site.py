@@ -1,34 +1,62 @@
-"""The print page's anchor rewriting found in one pass (hooks/print_anchors.py) gives the plugin's output exactly."""
+"""The one-pass search for mkdocs-print-site-plugin offered upstream
+(patches/mkdocs-print-site-plugin-one-pass-anchor-ids.patch) applies to the installed plugin and gives its
+output exactly: the patched ``update_anchor_ids`` against the released one, whose expression is the oracle."""
 
 from __future__ import annotations
 
-import logging
+import importlib.util
 import random
-import sys
+import re
+import shutil
+import subprocess
+from pathlib import Path
 
+import mkdocs_print_site_plugin
 import pytest
 from mkdocs_print_site_plugin import urls
 
 from site_helpers import ROOT
 
-sys.path.insert(0, str(ROOT / "hooks"))
-import print_anchors
-import print_site
+PATCH = ROOT / "patches" / "mkdocs-print-site-plugin-one-pass-anchor-ids.patch"
+# The released plugin's expression, as its update_anchor_ids compiles it.
+TAG_WITH_ID = re.compile(r"<([^\s]+).*?id=\"([^\"]*?)\".*?>", flags=re.IGNORECASE)
 
-PLUGIN_UPDATE_ANCHOR_IDS = urls.update_anchor_ids
+
+@pytest.fixture(scope="module")
+def patched(tmp_path_factory):
+    """The installed plugin's urls.py with the patch applied, loaded as a module of its own."""
+    if shutil.which("patch") is None:
+        pytest.skip("GNU patch is not installed (Debian: apt-get install patch)")
+    folder = tmp_path_factory.mktemp("print-site") / "mkdocs_print_site_plugin"
+    folder.mkdir()
+    shutil.copy(Path(mkdocs_print_site_plugin.__file__).parent / "urls.py", folder / "urls.py")
+    done = subprocess.run(
+        ["patch", "-d", str(folder.parent), "-p1", "--forward", "--batch", "-i", str(PATCH)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, f"the patch no longer applies to the installed plugin:\n{done.stdout}{done.stderr}"
+    spec = importlib.util.spec_from_file_location("patched_urls", folder / "urls.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.update_anchor_ids is not urls.update_anchor_ids
+    return module
 
 
 def plugin_matches(page_html: str) -> list[tuple[str, ...]]:
-    return [(m.group(), *m.groups()) for m in print_anchors.TAG_WITH_ID.finditer(page_html)]
+    return [(m.group(), *m.groups()) for m in TAG_WITH_ID.finditer(page_html)]
 
 
-def one_pass_matches(page_html: str) -> list[tuple[str, ...]]:
-    return [(m.group(), *m.groups()) for m in print_anchors.tags_with_id(page_html)]
+def assert_same(patched, page_html: str, page_key: str = "page") -> None:
+    assert list(patched._tags_with_id(page_html)) == plugin_matches(page_html)
+    assert patched.update_anchor_ids(page_html, page_key) == urls.update_anchor_ids(page_html, page_key)
 
 
-def assert_same(page_html: str, page_key: str = "page") -> None:
-    assert one_pass_matches(page_html) == plugin_matches(page_html)
-    assert print_anchors.update_anchor_ids(page_html, page_key) == PLUGIN_UPDATE_ANCHOR_IDS(page_html, page_key)
+def test_the_oracle_is_the_released_plugins_expression():
+    import inspect
+
+    assert TAG_WITH_ID.pattern in inspect.getsource(urls.update_anchor_ids)
 
 
 AWKWARD = {
@@ -49,43 +77,28 @@ AWKWARD = {
 
 
 @pytest.mark.parametrize("page_html", AWKWARD.values(), ids=AWKWARD.keys())
-def test_one_pass_matches_the_plugin_on_awkward_input(page_html):
-    assert_same(page_html)
+def test_one_pass_matches_the_plugin_on_awkward_input(patched, page_html):
+    assert_same(patched, page_html)
 
 
-def test_one_pass_matches_the_plugin_on_random_input():
+def test_one_pass_matches_the_plugin_on_random_input(patched):
     pieces = ["<", ">", '"', 'id="', 'ID="', "id=", "\n", " ", "\t", "h2", "li", "sup", "a", "<h2 ", '<li id="']
     rng = random.Random(14)
     for _ in range(3000):
-        assert_same("".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))))
+        assert_same(patched, "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))))
 
 
-def test_one_pass_matches_the_plugin_on_every_page_of_the_book(site):
-    # The plugin's search is what costs here (seconds); with the same matches, print_anchors.update_anchor_ids
-    # runs the plugin's own lines, so the matches are compared and the rewritten pages are not.
+def test_the_patch_changes_only_update_anchor_ids(patched):
+    page_html = '<h2 id="a">A</h2><a href="#a">A</a><img src="x.png"><input id="t" name="t"><label for="t">'
+    assert patched.fix_internal_links(page_html, "chapters/one/", True, "1") == urls.fix_internal_links(
+        page_html, "chapters/one/", True, "1"
+    )
+
+
+def test_one_pass_matches_the_plugin_on_every_page_of_the_book(patched, site):
+    # The plugin's search is what costs here (seconds): the matches are compared, not the rewritten pages.
     pages = sorted(path for path in site.rglob("*.html") if path.parent.name != "print_page")
     assert len(pages) > 10
     for path in pages:
         page_html = path.read_text(encoding="utf-8")
-        assert one_pass_matches(page_html) == plugin_matches(page_html), path
-
-
-def test_the_hook_replaces_the_plugins_search_and_only_that(monkeypatch):
-    monkeypatch.setattr(urls, "update_anchor_ids", PLUGIN_UPDATE_ANCHOR_IDS)
-    print_site._one_pass_anchor_ids()
-    assert urls.update_anchor_ids is print_anchors.update_anchor_ids
-    page_html = '<h2 id="a">A</h2><a href="#a">A</a><img src="x.png"><input id="t" name="t"><label for="t">'
-    mine = urls.fix_internal_links(page_html, "chapters/one/", True, "1")
-    monkeypatch.setattr(urls, "update_anchor_ids", PLUGIN_UPDATE_ANCHOR_IDS)
-    assert mine == urls.fix_internal_links(page_html, "chapters/one/", True, "1")
-
-
-def test_a_plugin_that_searches_differently_keeps_its_own_function_and_warns(monkeypatch, caplog):
-    def update_anchor_ids(page_html, page_key):
-        return page_html
-
-    monkeypatch.setattr(urls, "update_anchor_ids", update_anchor_ids)
-    with caplog.at_level(logging.WARNING, logger="mkdocs.hooks.print_site"):
-        print_site._one_pass_anchor_ids()
-    assert urls.update_anchor_ids is update_anchor_ids
-    assert "update_anchor_ids has changed" in caplog.text
+        assert list(patched._tags_with_id(page_html)) == plugin_matches(page_html), path
