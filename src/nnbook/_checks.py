@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
 
@@ -59,8 +60,29 @@ def shape(t: torch.Tensor, name: str, expected: tuple[int, ...], why: str = "") 
     return t
 
 
+def dense(t: torch.Tensor, name: str) -> torch.Tensor:
+    """Raise ``ValueError`` if ``t`` is a meta tensor (a shape without values) or not dense (sparse, ...).
+
+    The one refusal for every function that reads a tensor's values: a meta
+    tensor has none to read, and torch has no kernel for most operations on
+    sparse layouts.
+    """
+    if t.is_meta:
+        raise ValueError(
+            f"{name} must be a tensor with values, got a meta tensor of shape {tuple(t.shape)} "
+            "(it has a shape but no values); create it on 'cpu' or a GPU"
+        )
+    if t.layout != torch.strided:
+        raise ValueError(
+            f"{name} must be a dense tensor, got layout {t.layout} (shape {tuple(t.shape)}); "
+            f"convert it with {name}.to_dense()"
+        )
+    return t
+
+
 def finite(t: torch.Tensor, name: str) -> torch.Tensor:
-    """Raise ``ValueError`` if ``t`` holds NaN or infinity."""
+    """Raise ``ValueError`` if ``t`` holds NaN or infinity (or has no values to check: see `dense`)."""
+    dense(t, name)
     if t.is_floating_point() and not bool(torch.isfinite(t).all()):
         bad = int((~torch.isfinite(t)).sum())
         raise ValueError(f"{name} must hold only finite numbers, found {bad} NaN or infinite value(s)")
@@ -246,6 +268,46 @@ def prediction_pair(y_pred: object, y: object) -> tuple[torch.Tensor, torch.Tens
         )
     same_device(y_pred, "y_pred", y, "y")
     return y_pred, y
+
+
+# Exact types, not subclasses: a subclass (an IntEnum, a str subclass) is pickled by its class, which
+# weights_only refuses. complex, bytes and set are left out: torch 2.4 refuses them (2.5 and later read them).
+_WEIGHTS_ONLY_LEAVES = (type(None), bool, int, float, str, torch.Tensor, torch.nn.Parameter, torch.dtype, torch.device)
+_WEIGHTS_ONLY_MAX_DEPTH = 50  # a list that contains itself would never end
+
+
+def weights_only_error(value: object, name: str) -> TypeError | ValueError | None:
+    """The error to raise if ``torch.load(..., weights_only=True)`` could not read ``value`` back, else ``None``.
+
+    The one answer to "can this be loaded with weights_only?" in nnbook (`nnbook.checkpoint` and
+    `nnbook.distributed` both ask it), true for every torch nnbook supports: tensors (plain or
+    ``nn.Parameter``), ``None``, bools, ints, floats, strings, dtypes, devices, and lists, tuples
+    and dicts of them keyed by strings or integers, nested at most 50 levels. The message names
+    ``name`` and the part at fault, such as ``extra['note']``.
+    """
+    stack = [(value, name, 0)]
+    while stack:
+        item, place, depth = stack.pop()
+        if depth > _WEIGHTS_ONLY_MAX_DEPTH:
+            return ValueError(f"{name} must nest at most {_WEIGHTS_ONLY_MAX_DEPTH} levels deep, got deeper at {place}")
+        kind = type(item)
+        if kind in _WEIGHTS_ONLY_LEAVES or kind is torch.Size:
+            continue
+        if kind in (list, tuple):
+            stack.extend((x, f"{place}[{i}]", depth + 1) for i, x in reversed(list(enumerate(item))))
+            continue
+        if kind is dict or kind is OrderedDict:
+            for key in reversed(list(item)):
+                if type(key) not in (str, int):
+                    return TypeError(f"{name}'s dict keys must be strings or integers, got {show(key)} in {place}")
+                stack.append((item[key], f"{place}[{key!r}]", depth + 1))
+            continue
+        note = " (torch 2.4 cannot read it back)" if kind in (complex, bytes, bytearray, set) else ""
+        return TypeError(
+            f"{name} must hold only numbers, strings, None, tensors and lists, tuples or dicts of them "
+            f"(what torch.load(..., weights_only=True) reads back), got {kind.__name__} at {place}{note}"
+        )
+    return None
 
 
 def _array_like(value: object) -> bool:

@@ -10,6 +10,7 @@ training depends on:
 | ``"optimizer"`` | ``optimizer.state_dict()``: its state per parameter (Adam's moments, step count), its settings |
 | ``"rng"`` | torch's global random state (`rng_state`): the CPU generator, and each CUDA device's where there is CUDA |
 | ``"epoch"``, ``"extra"`` | the epoch reached; a dict of your own (losses so far, a ``DataLoader`` generator's state) |
+| ``"format"``, ``"checksum"`` | `FORMAT`; the SHA-256 of everything else (`checksum`), so a damaged file is refused |
 
 Loading it into freshly built objects and training on gives, bit for bit, what
 training on without the break would have given (chapter 11 shows it; the
@@ -34,7 +35,9 @@ Examples:
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -50,17 +53,22 @@ __all__ = [
     "CheckpointInfo",
     "check_load_args",
     "check_save_args",
+    "checksum",
     "load_checkpoint",
     "read_checkpoint",
     "rng_state",
     "save_checkpoint",
     "set_rng_state",
+    "write_checkpoint",
 ]
 
-FORMAT = "nnbook-checkpoint-1"
-"""The ``"format"`` entry of every checkpoint `save_checkpoint` writes; `read_checkpoint` looks for it."""
+FORMAT = "nnbook-checkpoint-2"
+"""The ``"format"`` entry of every checkpoint `save_checkpoint` writes; `read_checkpoint` looks for it.
 
-_MAX_DEPTH = 50  # how deeply `extra` may nest lists and dicts (a list that contains itself would never end)
+Format 2 added the ``"checksum"`` entry; format 1 (without it) is refused.
+"""
+
+_ENTRIES = {"format", "epoch", "model", "optimizer", "optimizer_class", "rng", "extra", "checksum"}
 
 
 class CheckpointInfo(NamedTuple):
@@ -103,7 +111,8 @@ def set_rng_state(rng: Mapping[str, Any]) -> None:
 
     The CUDA states are restored where there is CUDA, one per device that
     exists both now and when the state was taken; on a machine without CUDA
-    they are ignored.
+    they are ignored. Each state is first tried on a scratch generator, so a
+    damaged one raises a ``ValueError`` before any generator is changed.
 
     Examples:
         >>> saved = rng_state()
@@ -123,12 +132,14 @@ def check_save_args(
 ) -> tuple[Path, int, dict]:
     """Check `save_checkpoint`'s arguments; return the path as a ``Path``, the epoch and ``extra`` (``{}`` for None).
 
-    ``path`` must name a file in an existing folder, and not a file of another
-    kind (an existing file is overwritten only if ``torch.save`` wrote it);
-    ``optimizer`` must be ``None`` or update only ``model``'s parameters;
-    ``extra`` must be a dict that ``torch.load(..., weights_only=True)`` can
-    read back: numbers, strings, ``None``, tensors, and lists, tuples and
-    dicts of them.
+    ``path`` must name a file in an existing folder. An existing file there is
+    replaced only if it is a ``torch.save`` file, one cut short (a damaged
+    checkpoint), or empty; any other file is refused, so a typo cannot
+    destroy it. ``model``'s state must be dense tensors with values (not meta
+    or sparse); ``optimizer`` must be ``None`` or update only ``model``'s
+    parameters; ``extra`` must be a dict that ``torch.load(...,
+    weights_only=True)`` can read back: numbers, strings, ``None``, tensors,
+    and lists, tuples and dicts of them.
 
     Examples:
         >>> import nnbook
@@ -143,18 +154,28 @@ def check_save_args(
         raise ValueError(f"path must name a file, got the folder {str(path)!r}")
     if not path.parent.is_dir():
         raise ValueError(f"path must be in an existing folder, got {str(path)!r}, whose folder does not exist")
-    if path.exists() and not zipfile.is_zipfile(path):
-        raise ValueError(
-            f"path {str(path)!r} exists and was not written by torch.save; "
-            "refusing to overwrite it (choose another name)"
-        )
+    if path.exists():
+        kind = _file_kind(path)
+        if kind == "zip":
+            raise ValueError(
+                f"path {str(path)!r} exists and is a zip archive that torch.save did not write; "
+                "refusing to overwrite it (choose another name)"
+            )
+        if kind == "other":
+            raise ValueError(
+                f"path {str(path)!r} exists and was not written by torch.save; "
+                "refusing to overwrite it (choose another name)"
+            )
     _check_model_and_optimizer(model, optimizer)
+    for key, value in model.state_dict().items():
+        if isinstance(value, torch.Tensor):
+            _checks.dense(value, f"model's {key!r}")
     epoch = _checks.non_negative_int(epoch, "epoch")
     if extra is None:
         extra = {}
     if not isinstance(extra, dict):
         raise TypeError(f"extra must be a dict or None, got {_checks.show(extra)}")
-    _check_loadable(extra, "extra", 0)
+    _check_loadable(extra, "extra")
     return path, epoch, extra
 
 
@@ -169,8 +190,10 @@ def save_checkpoint(
     """Write ``model``'s and ``optimizer``'s state, torch's random state, ``epoch`` and ``extra`` to ``path``.
 
     Returns the path. Nothing passed in is changed, and no random number is
-    drawn. The file is written next to ``path`` and then renamed, so a crash
-    while saving leaves an earlier checkpoint at ``path`` whole.
+    drawn. The file is written beside ``path`` under a name of its own and
+    then renamed (`write_checkpoint`), so a crash while saving leaves an
+    earlier checkpoint at ``path`` whole, and processes saving to one path at
+    once leave one whole checkpoint, the last one renamed.
     ``optimizer=None`` saves the model alone (enough for predictions, not for
     resuming). Load it with `load_checkpoint`.
 
@@ -183,7 +206,7 @@ def save_checkpoint(
         ...     path = save_checkpoint(Path(folder) / "run.pt", model, epoch=3, extra={"losses": [2.0, 1.5, 1.2]})
         ...     checkpoint = read_checkpoint(path)
         >>> sorted(checkpoint)
-        ['epoch', 'extra', 'format', 'model', 'optimizer', 'optimizer_class', 'rng']
+        ['checksum', 'epoch', 'extra', 'format', 'model', 'optimizer', 'optimizer_class', 'rng']
         >>> checkpoint["epoch"], list(checkpoint["model"])
         (3, ['0.weight', '0.bias', '2.weight', '2.bias'])
     """
@@ -197,24 +220,92 @@ def save_checkpoint(
         "rng": rng_state(),
         "extra": extra,
     }
-    # Write beside the target, then rename: a crash mid-write leaves the previous checkpoint whole.
-    partial = path.with_name(path.name + ".partial")
+    return write_checkpoint(path, checkpoint)  # adds the checksum; writes beside path, then renames
+
+
+def write_checkpoint(path: str | os.PathLike, checkpoint: dict[str, Any]) -> Path:
+    """Add ``checkpoint``'s `checksum` and write it to ``path`` atomically; return the path.
+
+    The file is written under a fresh name in ``path``'s folder
+    (``tempfile.mkstemp``), flushed and synced to the disk, and renamed onto
+    ``path``: a reader sees the old file or the new one, never part of one,
+    whatever crashes and however many processes save at once. `save_checkpoint`
+    builds ``checkpoint`` and calls this; the dict passed in is not changed.
+
+    Examples:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> import nnbook
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = save_checkpoint(Path(folder) / "run.pt", nnbook.build_mlp(3, 4, 1))
+        ...     sorted(p.name for p in Path(folder).iterdir())  # no temporary file left behind
+        ['run.pt']
+    """
+    path = _path(path)
+    if not isinstance(checkpoint, dict):
+        raise TypeError(f"checkpoint must be a dict, got {_checks.show(checkpoint)}")
+    checkpoint = {**checkpoint, "checksum": checksum(checkpoint)}
+    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:
-        torch.save(checkpoint, partial)
+        with os.fdopen(handle, "wb") as file:
+            torch.save(checkpoint, file)
+            file.flush()
+            os.fsync(file.fileno())  # the bytes reach the disk before the name does
+        os.chmod(partial, 0o666 & ~_umask())  # mkstemp makes the file private; give it a new file's mode
         os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+    _sync_folder(path.parent)
     return path
+
+
+def checksum(checkpoint: Mapping[str, Any]) -> str:
+    """The SHA-256 of every entry of ``checkpoint`` but ``"checksum"``: each tensor's dtype, shape and bytes, and
+    every other value's type and ``repr``, in order; returned as ``"sha256:"`` and 64 hex digits.
+
+    `write_checkpoint` stores it and `read_checkpoint` recomputes it, so a
+    flipped bit anywhere in the checkpoint's values is found.
+
+    Examples:
+        >>> a = checksum({"epoch": 1, "w": torch.zeros(2)})
+        >>> a == checksum({"epoch": 1, "w": torch.zeros(2)}), a == checksum({"epoch": 1, "w": torch.tensor([0.0, 1e-45])})
+        (True, False)
+    """
+    digest = hashlib.sha256()
+    if not isinstance(checkpoint, Mapping):
+        raise TypeError(f"checkpoint must be a dict, got {_checks.show(checkpoint)}")
+    stack = [(key, checkpoint[key]) for key in reversed(list(checkpoint)) if key != "checksum"]
+    while stack:
+        key, value = stack.pop()
+        digest.update(f"{type(key).__name__}:{key!r}=".encode())
+        if isinstance(value, torch.Tensor):
+            if value.is_meta or value.layout != torch.strided:
+                raise ValueError(f"checksum takes dense tensors with values, got {_checks.show(value)} at {key!r}")
+            flat = value.detach().resolve_conj().resolve_neg().cpu().contiguous().reshape(-1).view(torch.uint8)
+            digest.update(f"tensor {value.dtype} {tuple(value.shape)};".encode())
+            digest.update(flat.numpy().tobytes())
+        elif isinstance(value, Mapping):
+            digest.update(f"{type(value).__name__} {len(value)};".encode())
+            stack.extend((k, value[k]) for k in reversed(list(value)))
+        elif isinstance(value, (list, tuple)):
+            digest.update(f"{type(value).__name__} {len(value)};".encode())
+            stack.extend((i, v) for i, v in reversed(list(enumerate(value))))
+        else:
+            digest.update(f"{type(value).__name__} {value!r};".encode())
+    return "sha256:" + digest.hexdigest()
 
 
 def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     """The checkpoint at ``path`` as a dict, read with ``torch.load(..., weights_only=True)`` onto the CPU.
 
     ``weights_only=True`` unpickles tensors, numbers, strings and containers
-    only, so a file from someone else cannot run code while it loads. A
-    ``ValueError`` names the path if the file is missing, is not a
-    ``torch.save`` file, holds other objects, or is not a checkpoint of
-    `save_checkpoint`'s.
+    only, so a file from someone else cannot run code while it loads. Every
+    entry is checked (its kind, the random state on a scratch generator, the
+    `checksum`), and a ``ValueError`` names the path if the file is missing,
+    is not a ``torch.save`` file, was cut short, holds other objects, is not
+    a checkpoint of `save_checkpoint`'s, or is damaged. A file that exists but
+    cannot be opened (permissions) raises the ``OSError`` of ``open``.
 
     Examples:
         >>> read_checkpoint("no-such-file.pt")
@@ -227,24 +318,31 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         raise ValueError(f"path {str(path)!r} does not exist")
     if path.is_dir():
         raise ValueError(f"path must name a file, got the folder {str(path)!r}")
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except OSError:
-        raise  # the file exists but cannot be read (permissions): not a problem with the argument
-    except Exception as err:  # torch.load raises many kinds on a file that is not its own
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        if "Weights only load failed" in first_line:
-            raise ValueError(
-                f"path {str(path)!r} holds objects other than tensors, numbers, strings and containers, which "
-                "torch.load(..., weights_only=True) refuses to unpickle; it is not a checkpoint of save_checkpoint's"
-            ) from err
-        raise ValueError(f"path {str(path)!r} is not a file written by torch.save ({first_line})") from err
+    with open(path, "rb") as file:  # an unreadable file raises here, naming the path
+        try:
+            checkpoint = torch.load(file, map_location="cpu", weights_only=True)
+        except Exception as err:  # torch.load raises many kinds (OSError, RuntimeError, pickle's) on a foreign file
+            first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            if "Weights only load failed" in first_line:
+                raise ValueError(
+                    f"path {str(path)!r} holds objects other than tensors, numbers, strings and containers, which "
+                    "torch.load(..., weights_only=True) refuses to unpickle; it is not a checkpoint of "
+                    "save_checkpoint's"
+                ) from err
+            kind = _KINDS[_file_kind(path)]
+            raise ValueError(f"path {str(path)!r} is {kind} ({type(err).__name__}: {first_line})") from err
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
+        if isinstance(checkpoint, dict) and checkpoint.get("format") == "nnbook-checkpoint-1":
+            raise ValueError(
+                f"path {str(path)!r} is a checkpoint of an older nnbook (format 1, without a checksum); "
+                "read its entries with torch.load(path, weights_only=True)"
+            )
         held = f"a dict with keys {sorted(map(str, checkpoint))[:6]}" if isinstance(checkpoint, dict) else "no dict"
         raise ValueError(
             f"path {str(path)!r} holds {held}, not a checkpoint written by save_checkpoint; "
             "a bare state_dict loads with model.load_state_dict(torch.load(path, weights_only=True))"
         )
+    _check_entries(checkpoint, path)
     return checkpoint
 
 
@@ -253,7 +351,8 @@ def check_load_args(path: object, model: object, optimizer: object, restore_rng:
 
     A ``ValueError`` names what differs: the parameter names the model has and
     the checkpoint lacks (or the other way round), the shapes that differ, an
-    optimizer of another class or with other parameter groups. Nothing is
+    optimizer of another class or with other parameter groups, optimizer
+    state that a scratch copy of ``optimizer`` cannot load. Nothing is
     changed, so a failed check leaves ``model``, ``optimizer`` and the random
     state as they were.
 
@@ -270,7 +369,7 @@ def check_load_args(path: object, model: object, optimizer: object, restore_rng:
     """
     _check_model_and_optimizer(model, optimizer)
     _checks.boolean(restore_rng, "restore_rng")
-    checkpoint = read_checkpoint(path)
+    checkpoint = read_checkpoint(path)  # checks every entry, the random state included
     saved, own = checkpoint["model"], model.state_dict()
     problems = []
     if missing := [key for key in own if key not in saved]:
@@ -289,8 +388,6 @@ def check_load_args(path: object, model: object, optimizer: object, restore_rng:
         )
     if optimizer is not None:
         _check_optimizer_state(checkpoint, optimizer)
-    if restore_rng:
-        _check_rng(checkpoint.get("rng"), "the checkpoint's random state")
     return checkpoint
 
 
@@ -391,15 +488,26 @@ def _check_optimizer_state(checkpoint: dict[str, Any], optimizer: torch.optim.Op
     # The optimizer's state is keyed by position, not name: a different order of parameters shows as shapes.
     params = [p for group in optimizer.param_groups for p in group["params"]]
     for index, state in saved["state"].items():
+        if type(index) is not int or not 0 <= index < len(params) or not isinstance(state, dict):
+            raise ValueError(f"the checkpoint's optimizer state has an entry {index!r} for no parameter of optimizer")
         for name, value in state.items():
             if isinstance(value, torch.Tensor) and value.ndim > 0 and value.shape != params[index].shape:
                 raise ValueError(
                     f"optimizer's parameter {index} has shape {tuple(params[index].shape)}, but its {name!r} in "
                     f"the checkpoint has shape {tuple(value.shape)}; build the optimizer over model.parameters()"
                 )
+    # Load it into a scratch copy first (its own attributes, the same parameters): whatever torch's
+    # load_state_dict refuses is refused here, before the model or the optimizer is changed.
+    scratch = object.__new__(type(optimizer))
+    scratch.__dict__.update(optimizer.__dict__)
+    try:
+        scratch.load_state_dict(saved)
+    except Exception as err:
+        raise ValueError(f"optimizer cannot take the checkpoint's optimizer state ({type(err).__name__}: {err})") from err
 
 
 def _check_rng(rng: object, name: str) -> None:
+    """Raise unless ``rng`` is a random state from `rng_state` that the generators accept (tried on scratch ones)."""
     if not isinstance(rng, Mapping) or set(rng) != {"torch", "cuda"}:
         raise TypeError(f"{name} must be a dict from rng_state(), keys 'torch' and 'cuda', got {_checks.show(rng)}")
     cpu, cuda = rng["torch"], rng["cuda"]
@@ -415,29 +523,125 @@ def _check_rng(rng: object, name: str) -> None:
         raise ValueError(
             f"{name}['cuda'] must be a list of uint8 tensors, one per CUDA device; got {_checks.show(cuda)}"
         )
+    # A state of the right shape can still be one the generator refuses ("Invalid mt19937 state"):
+    # try each on a scratch generator, so that a refusal comes before any real generator is changed.
+    tries = [("torch", torch.Generator(), cpu)]
+    if cuda and torch.cuda.is_available():
+        tries += [(f"cuda'][{i}", torch.Generator(device=f"cuda:{i}"), s) for i, s in enumerate(cuda)]
+        tries = tries[: 1 + torch.cuda.device_count()]
+    for key, generator, state in tries:
+        try:
+            generator.set_state(state.cpu())
+        except RuntimeError as err:
+            raise ValueError(f"{name}['{key}'] is not a state the generator accepts ({err})") from None
 
 
-# Exact types: a subclass (an IntEnum, a str subclass) is pickled by its class, which weights_only refuses.
-_LOADABLE = (type(None), bool, int, float, complex, str, torch.Tensor, nn.Parameter)
+def _check_loadable(value: object, where: str, depth: int = 0) -> None:
+    """Raise unless ``torch.load(..., weights_only=True)`` can read ``value`` back.
+
+    Kept for `nnbook.distributed` until it asks `nnbook._checks.weights_only_error` itself.
+    """
+    error = _checks.weights_only_error(value, where)
+    if error is not None:
+        raise error
 
 
-def _check_loadable(value: object, where: str, depth: int) -> None:
-    """Raise unless torch.load(..., weights_only=True) can read ``value`` back."""
-    if depth > _MAX_DEPTH:
-        raise ValueError(f"extra must nest at most {_MAX_DEPTH} levels deep, got deeper at {where}")
-    if type(value) in _LOADABLE:
+def _file_kind(path: Path) -> str:
+    """What the existing file at ``path`` is: "torch.save", "cut short", "empty", "zip" (another zip) or "other"."""
+    if zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError):
+            return "other"
+        return "torch.save" if any(n.endswith("/data.pkl") for n in names) else "zip"
+    with open(path, "rb") as file:
+        start = file.read(512)
+    if not start:
+        return "empty"
+    # torch.save writes a zip archive whose first entry is "<name>/data.pkl"; the zip's index is at its end.
+    if start[:4] == b"PK\x03\x04" and len(start) >= 30:
+        length = int.from_bytes(start[26:28], "little")
+        if start[30 : 30 + length].endswith(b"/data.pkl"):
+            return "cut short"
+    return "other"
+
+
+_KINDS = {
+    "cut short": "a torch.save file cut short (its end is missing), a damaged checkpoint",
+    "empty": "not a file written by torch.save (it is empty)",
+    "zip": "not a file written by torch.save (a zip archive of another program)",
+    "other": "not a file written by torch.save",
+    "torch.save": "a torch.save file that torch cannot read, a damaged checkpoint",
+}
+
+
+def _check_entries(checkpoint: dict[str, Any], path: Path) -> None:
+    """Raise ``ValueError`` naming ``path`` unless every entry of ``checkpoint`` is of the kind save_checkpoint writes."""
+
+    def refuse(what: str) -> ValueError:
+        return ValueError(f"path {str(path)!r} is a damaged checkpoint: {what}")
+
+    if set(checkpoint) != _ENTRIES:
+        missing, unexpected = sorted(_ENTRIES - set(checkpoint)), sorted(map(str, set(checkpoint) - _ENTRIES))
+        raise refuse(f"entries missing {missing}, unexpected {unexpected}")
+    try:
+        expected = checksum(checkpoint)
+    except Exception as err:
+        raise refuse(f"its checksum cannot be computed ({err})") from err
+    if checkpoint["checksum"] != expected:
+        raise refuse("its contents do not match the checksum stored with them (a changed or corrupted byte)")
+    epoch = checkpoint["epoch"]
+    if type(epoch) is not int or epoch < 0:
+        raise refuse(f"'epoch' must be an integer >= 0, got {_checks.show(epoch)}")
+    model = checkpoint["model"]
+    if not isinstance(model, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in model.items()
+    ):
+        raise refuse("'model' must be a dict from names to tensors")
+    optimizer, kind = checkpoint["optimizer"], checkpoint["optimizer_class"]
+    if optimizer is None:
+        if kind is not None:
+            raise refuse(f"'optimizer_class' is {kind!r} but 'optimizer' is None")
+    elif not (
+        isinstance(kind, str)
+        and isinstance(optimizer, dict)
+        and isinstance(optimizer.get("state"), dict)
+        and isinstance(optimizer.get("param_groups"), list)
+        and all(isinstance(g, dict) and isinstance(g.get("params"), list) for g in optimizer["param_groups"])
+    ):
+        raise refuse("'optimizer' must be an optimizer's state_dict() and 'optimizer_class' its class name")
+    if not isinstance(checkpoint["extra"], dict):
+        raise refuse(f"'extra' must be a dict, got {_checks.show(checkpoint['extra'])}")
+    try:
+        _check_rng(checkpoint["rng"], "the checkpoint's random state")
+    except (TypeError, ValueError) as err:
+        raise refuse(str(err)) from err
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where /proc allows (``os.umask`` both sets and reads)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _sync_folder(folder: Path) -> None:
+    """Sync the folder's entry for a renamed file to the disk, where the system allows it (not on Windows)."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
         return
-    if type(value) in (list, tuple):
-        for i, item in enumerate(value):
-            _check_loadable(item, f"{where}[{i}]", depth + 1)
-        return
-    if type(value) is dict:
-        for key, item in value.items():
-            if type(key) not in (str, int):
-                raise TypeError(f"extra's dict keys must be strings or integers, got {_checks.show(key)} in {where}")
-            _check_loadable(item, f"{where}[{key!r}]", depth + 1)
-        return
-    raise TypeError(
-        "extra must hold only numbers, strings, None, tensors and lists, tuples or dicts of them "
-        f"(what torch.load(..., weights_only=True) reads back), got {type(value).__name__} at {where}"
-    )
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)

@@ -212,7 +212,7 @@ def test_a_failed_save_leaves_the_previous_checkpoint_whole(tmp_path, monkeypatc
     path = save_checkpoint(tmp_path / "run.pt", model, epoch=1)
 
     def broken_save(obj, f):
-        Path(f).write_bytes(b"half a file")
+        f.write(b"half a file")
         raise OSError("disk full")
 
     monkeypatch.setattr(torch, "save", broken_save)
