@@ -156,9 +156,19 @@ def _check_backward_inputs(
     ):
         return  # the common case (this runs every epoch)
     y = _checks.same_kind(_checks.floating(y, "y"), "y", x, "x")
-    _checks.shape(y, "y", (n, d_out), " (n, d_out)")
     if not isinstance(fwd, ForwardPass):
         raise TypeError(f"fwd must be the ForwardPass that forward(x, params) returns, got {_checks.show(fwd)}")
+    rows = {
+        "y": y.shape[0] if y.ndim else None,
+        "fwd": fwd.y_pred.shape[0] if isinstance(fwd.y_pred, torch.Tensor) and fwd.y_pred.ndim else None,
+    }
+    if rows["y"] == rows["fwd"] and rows["y"] is not None and rows["y"] != n:
+        # y and the forward pass agree with each other, not with x: x is the odd one out (another batch).
+        raise ValueError(
+            f"x must be the batch that forward(x, params) was run on: x has {n} rows, but y and fwd have "
+            f"{rows['y']}; pass backward the same x as forward"
+        )
+    _checks.shape(y, "y", (n, d_out), " (n, d_out)")
     for field, expected in (("h", (n, d_hidden)), ("h_relu", (n, d_hidden)), ("y_pred", (n, d_out))):
         value = _checks.same_kind(_checks.floating(getattr(fwd, field), f"fwd.{field}"), f"fwd.{field}", x, "x")
         _checks.shape(value, f"fwd.{field}", expected, " (what forward(x, params) returns)")
@@ -249,6 +259,8 @@ def loss_value(y_pred: torch.Tensor, y: torch.Tensor, loss: str = "sse") -> torc
     """
     y_pred, y = _checks.prediction_pair(y_pred, y)
     loss = _checks.choice(loss, "loss", LOSSES)
+    if y.numel() == 0:  # "mse" would be nan and "sse" 0, where nnbook.metrics refuses: refuse here too
+        raise ValueError("y must hold at least one value, got an empty tensor")
     return loss_core(y_pred, y, loss)
 
 

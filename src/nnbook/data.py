@@ -26,20 +26,35 @@ TRUE_COEFS = (0.2, -1.3, -0.5)
 """The coefficients of the book's data: y = 0.2 x1 - 1.3 x2 - 0.5 x3 + noise."""
 
 
-class RegressionData(NamedTuple):
-    """Inputs ``x`` of shape ``(n, d_in)`` and targets ``y`` of shape ``(n, 1)``.
+class _Pair(NamedTuple):
+    x: torch.Tensor
+    y: torch.Tensor
+
+
+class RegressionData(_Pair):
+    """Inputs ``x`` of shape ``(n, d_in)`` and targets ``y`` of shape ``(n, d_out)``.
 
     A named tuple, so ``x, y = simulate_regression()`` works as well as
-    ``data.x``.
+    ``data.x``. Building one checks that ``x`` and ``y`` are tensors with
+    one row of ``y`` per row of ``x``.
 
     Examples:
         >>> data = simulate_regression(n=5, seed=0)
         >>> data.x.shape, data.y.shape
         (torch.Size([5, 3]), torch.Size([5, 1]))
+        >>> RegressionData("a", None)
+        Traceback (most recent call last):
+        ...
+        TypeError: x must be a torch.Tensor, got str 'a'
     """
 
-    x: torch.Tensor
-    y: torch.Tensor
+    __slots__ = ()
+
+    def __new__(cls, x: torch.Tensor, y: torch.Tensor) -> RegressionData:
+        x = _checks.ndim(_checks.tensor(x, "x"), "x", (2,), "(n, d_in)")
+        y = _checks.ndim(_checks.tensor(y, "y"), "y", (2,), "(n, d_out)")
+        _checks.same_rows(x, "x", y, "y")
+        return super().__new__(cls, x, y)
 
 
 def simulate_regression(
@@ -86,11 +101,14 @@ def simulate_regression(
     coefs = [_checks.number(c, f"coefs[{i}]") for i, c in enumerate(coefs)]
     seed = _checks.seed(seed)
     dtype = _checks.float_dtype(dtype)
+    for i, c in enumerate(coefs):
+        _scale_fits(c, f"coefs[{i}]", dtype, zero_ok=True)
+    _scale_fits(noise_sd, "noise_sd", dtype)
     beta = torch.tensor(coefs, dtype=dtype).unsqueeze(1)  # (d_in, 1)
     generator = _checks.generator(seed)
     x = torch.randn(n, len(coefs), generator=generator, dtype=dtype)  # (n, d_in)
     noise = noise_sd * torch.randn(n, 1, generator=generator, dtype=dtype)  # (n, 1)
-    return RegressionData(x=x, y=x @ beta + noise)
+    return RegressionData(x=x, y=_finite_targets(x @ beta + noise, dtype))
 
 
 def nonlinear_mean(x: torch.Tensor) -> torch.Tensor:
@@ -155,10 +173,36 @@ def simulate_nonlinear(
     n = _checks.positive_int(n, "n")
     noise_sd = _checks.positive_float(noise_sd, "noise_sd")
     dtype = _checks.float_dtype(dtype, "dtype")
+    _scale_fits(noise_sd, "noise_sd", dtype)
     generator = _checks.generator(_checks.seed(seed))
     x = 4 * torch.rand(n, 3, generator=generator, dtype=dtype) - 2  # (n, 3), uniform on [-2, 2)
     noise = noise_sd * torch.randn(n, 1, generator=generator, dtype=dtype)  # (n, 1)
-    return RegressionData(x=x, y=nonlinear_mean(x) + noise)
+    return RegressionData(x=x, y=_finite_targets(nonlinear_mean(x) + noise, dtype))
+
+
+def _scale_fits(value: float, name: str, dtype: torch.dtype, zero_ok: bool = False) -> None:
+    """Raise ``ValueError`` unless ``value`` is finite (and, unless ``zero_ok``, not 0) once held in ``dtype``.
+
+    Checked as the dtype will hold it, not as a Python float: float16 holds at most 65504, so
+    ``noise_sd=1e5`` would become infinity, and ``1e-8`` would become 0.
+    """
+    held = torch.tensor(value, dtype=dtype).item()
+    info = torch.finfo(dtype)
+    if not math.isfinite(held) or abs(value) > info.max:
+        raise ValueError(f"{name} must fit in {dtype} (at most {info.max:g} in size), got {value:g}")
+    if not zero_ok and held == 0:
+        smallest = info.tiny * info.eps  # the smallest subnormal number
+        raise ValueError(f"{name} must be a number that {dtype} holds as > 0 (at least {smallest:g}), got {value:g}")
+
+
+def _finite_targets(y: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Return ``y`` if every target is finite; else the scales together overflowed ``dtype``: say so."""
+    if not bool(torch.isfinite(y).all()):
+        raise ValueError(
+            f"coefs and noise_sd give targets larger than {dtype} holds ({torch.finfo(dtype).max:g}); "
+            "make them smaller or use a wider dtype such as torch.float32"
+        )
+    return y
 
 
 class DataSplit(NamedTuple):
