@@ -89,7 +89,14 @@ def _resolve(device: object, name: str) -> torch.device:
         )
     if dev.type not in ("cpu", "cuda", "mps"):
         raise ValueError(f"{name} {str(device)!r} is not supported by nnbook; available: {names}")
-    return dev
+    # The CPU (and MPS) is one device: torch accepts 'cpu:5' but puts tensors on 'cpu', which then
+    # compares unequal to it. Index 0 means the device itself; any other index does not exist.
+    if dev.index not in (None, 0):
+        raise ValueError(
+            f"{name} {str(device)!r} was requested, but there is one {dev.type} device, {dev.type!r}; "
+            f"available: {names}"
+        )
+    return torch.device(dev.type)
 
 
 def best_device(device: str | torch.device | None = None) -> torch.device:

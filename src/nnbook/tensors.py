@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 
 import torch
 
@@ -43,6 +44,8 @@ def shares_storage(a: torch.Tensor, b: torch.Tensor) -> bool:
     Views (``view``, ``t``, slicing, ``unsqueeze``) share storage with their
     base; copies (``clone``, ``contiguous`` on a non-contiguous tensor,
     ``reshape`` when it must copy) do not. Tensors with no elements share nothing.
+    Two tensors made by ``torch.from_numpy`` from overlapping parts of one
+    NumPy array share memory too. Meta and sparse tensors are refused.
 
     Examples:
         >>> import torch
@@ -50,21 +53,25 @@ def shares_storage(a: torch.Tensor, b: torch.Tensor) -> bool:
         >>> shares_storage(t, t.t()), shares_storage(t, t.t().contiguous())
         (True, False)
     """
-    a = _checks.tensor(a, "a")
-    b = _checks.tensor(b, "b")
+    a = _checks.dense(_checks.tensor(a, "a"), "a")  # a meta tensor has no memory to share
+    b = _checks.dense(_checks.tensor(b, "b"), "b")
     sa, sb = a.untyped_storage(), b.untyped_storage()
     if sa.nbytes() == 0 or sb.nbytes() == 0 or a.device != b.device:
         return False
-    return sa.data_ptr() == sb.data_ptr()
+    # Compare the memory ranges, not the storage objects: two torch.from_numpy views of one NumPy
+    # array have storages of their own that cover overlapping bytes.
+    start_a, start_b = sa.data_ptr(), sb.data_ptr()
+    return start_a < start_b + sb.nbytes() and start_b < start_a + sa.nbytes()
 
 
 def _as_shape(shape: object, name: str) -> tuple[int, ...]:
     if isinstance(shape, torch.Tensor):
         return tuple(shape.shape)
+    # Any integer type (Python's, NumPy's), not bool: the same dimensions the rest of nnbook takes.
     if isinstance(shape, (torch.Size, tuple, list)) and all(
-        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
+        isinstance(d, Integral) and not isinstance(d, bool) and d >= 0 for d in shape
     ):
-        return tuple(shape)
+        return tuple(int(d) for d in shape)
     raise TypeError(f"{name} must be a shape (a tuple of integers >= 0) or a tensor, got {_checks.show(shape)}")
 
 
