@@ -25,6 +25,7 @@ Examples:
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -528,6 +529,21 @@ def seeded_module(build: Callable[[], nn.Module], seed: int | None) -> nn.Module
         True
     """
     _checks.function(build, "build", "() -> nn.Module")
+    if isinstance(build, nn.Module):  # callable too, but calling it runs forward
+        raise TypeError(
+            f"build must be a function that builds the module, such as lambda: nn.Linear(3, 1), "
+            f"got a module already built ({type(build).__name__})"
+        )
+    try:
+        inspect.signature(build).bind()
+    except TypeError:
+        what = f"the class {build.__name__}" if isinstance(build, type) else _checks.show(build)
+        raise TypeError(
+            f"build must be a function of no arguments that returns an nn.Module, such as lambda: nn.Linear(3, 1), "
+            f"got {what}, which needs arguments"
+        ) from None
+    except ValueError:
+        pass  # no signature to read (some built-ins): calling it will tell
     seed = _checks.seed(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(torch.Generator().seed() if seed is None else _checks.torch_seed(seed))
