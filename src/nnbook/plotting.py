@@ -227,6 +227,11 @@ def plot_decision_boundary(
     points = x.detach().cpu().double()
     lo = points.min(dim=0).values - margin
     hi = points.max(dim=0).values + margin
+    if not bool(torch.isfinite(torch.cat([lo, hi]).to(x.dtype)).all()):
+        raise ValueError(
+            f"margin must leave the plot's edges inside what x's dtype {x.dtype} holds "
+            f"({torch.finfo(x.dtype).max:g}), got {margin:g}"
+        )
     g0, g1 = torch.meshgrid(
         torch.linspace(lo[0].item(), hi[0].item(), steps, dtype=torch.float64),
         torch.linspace(lo[1].item(), hi[1].item(), steps, dtype=torch.float64),
@@ -241,6 +246,15 @@ def plot_decision_boundary(
         raise ValueError(
             f"predict must map inputs (m, 2) to logits (m, k); for m={grid.shape[0]} it returned shape "
             f"{tuple(y_pred.shape)}"
+        )
+    if not y_pred.is_floating_point():
+        raise TypeError(f"predict must return floating-point logits, got dtype {y_pred.dtype}")
+    _checks.dense(y_pred, "predict's result")
+    if not bool(torch.isfinite(y_pred).all()):
+        bad = int((~torch.isfinite(y_pred)).sum())
+        raise ValueError(
+            f"predict must return finite logits, but it returned {bad} NaN or infinite value(s) on the "
+            f"{steps} x {steps} grid around x"
         )
     regions = predict_classes(y_pred).reshape(steps, steps).cpu().numpy()
     n_classes = max(int(y.max()) + 1, max(y_pred.shape[1], 2))
