@@ -381,7 +381,7 @@ def generator(seed: int | None) -> torch.Generator:
 
 def class_labels(y: object, name: str = "y") -> torch.Tensor:
     """Check that ``y`` holds integer labels ``(n,)`` counted from 0."""
-    y = tensor(y, name)
+    y = dense(tensor(y, name), name)  # a meta or sparse tensor has no min() to read
     if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
         raise TypeError(f"{name} must hold integer class labels, got dtype {y.dtype}; convert it with {name}.long()")
     if y.ndim != 1:
