@@ -323,7 +323,7 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
             checkpoint = torch.load(file, map_location="cpu", weights_only=True)
         except Exception as err:  # torch.load raises many kinds (OSError, RuntimeError, pickle's) on a foreign file
             first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            if "Weights only load failed" in first_line:
+            if "Weights only load failed" in first_line and _file_kind(path) == "torch.save":
                 raise ValueError(
                     f"path {str(path)!r} holds objects other than tensors, numbers, strings and containers, which "
                     "torch.load(..., weights_only=True) refuses to unpickle; it is not a checkpoint of "
@@ -489,7 +489,10 @@ def _check_optimizer_state(checkpoint: dict[str, Any], optimizer: torch.optim.Op
     params = [p for group in optimizer.param_groups for p in group["params"]]
     for index, state in saved["state"].items():
         if type(index) is not int or not 0 <= index < len(params) or not isinstance(state, dict):
-            raise ValueError(f"the checkpoint's optimizer state has an entry {index!r} for no parameter of optimizer")
+            raise ValueError(
+                f"optimizer does not match the checkpoint: its optimizer state has an entry {index!r} "
+                f"for no parameter of optimizer (which has {len(params)})"
+            )
         for name, value in state.items():
             if isinstance(value, torch.Tensor) and value.ndim > 0 and value.shape != params[index].shape:
                 raise ValueError(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 __all__ = ["main"]
 
@@ -47,10 +48,37 @@ def _learning_rate(text: str) -> float:
     return value
 
 
+EXIT_USAGE = 2
+"""Exit status of a user's error: a bad argument or a bad ``$NNBOOK_DEVICE``."""
+EXIT_FAILED = 1
+"""Exit status of a run that failed (the training diverged)."""
+EXIT_INTERRUPTED = 130
+"""Exit status after Ctrl-C: 128 + SIGINT, as a shell reports a program that SIGINT stopped."""
+EXIT_CLOSED_PIPE = 141
+"""Exit status when the reader of the output went away (``nnbook info | head -1``): 128 + SIGPIPE, as for ``cat``."""
+
+
+class UsageError(SystemExit):
+    """A user's error, as one line for standard error; a ``SystemExit`` with status 2.
+
+    `build_parser`'s parsers raise it instead of printing the usage and exiting,
+    so that `main` prints the one line to its ``err`` stream and returns 2.
+    """
+
+    def __init__(self, line: str) -> None:
+        super().__init__(EXIT_USAGE)
+        self.line = line
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, not argparse's usage block (which runs to several lines for train): it says what is
+        # wrong and where the options are listed.
+        raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="nnbook", description="Helpers from the book 'Neural networks from first principles'."
-    )
+    parser = _Parser(prog="nnbook", description="Helpers from the book 'Neural networks from first principles'.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{info,train}")
     commands.add_parser("info", help="versions of Python, torch and nnbook, devices found, CPU threads")
     train = commands.add_parser(
@@ -88,14 +116,18 @@ def info(out: TextIO) -> int:
     import torch
 
     from . import __version__
-    from .device import available_devices, best_device
+    from .device import DEVICE_ENV_VAR, available_devices, best_device
 
     system = f"{platform.python_implementation()}, {platform.system()} {platform.machine()}"
     print(f"python   {platform.python_version()} ({system})", file=out)
     print(f"torch    {torch.__version__}", file=out)
     print(f"nnbook   {__version__}", file=out)
     print(f"devices  {', '.join(str(d) for d in available_devices())}", file=out)
-    print(f"best     {best_device()}", file=out)
+    try:
+        best = best_device()
+    except (ValueError, TypeError) as error:  # only $NNBOOK_DEVICE can be wrong here: the user's error
+        raise UsageError(f"nnbook info: error: {error} (unset {DEVICE_ENV_VAR} or fix it)") from None
+    print(f"best     {best}", file=out)
     print(f"threads  {torch.get_num_threads()} (CPU threads torch uses)", file=out)
     if torch.cuda.is_available():
         for i in range(torch.cuda.device_count()):
@@ -133,20 +165,28 @@ def train(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO
     if args.lr is not None:
         kwargs["lr"] = args.lr
     bar = None if args.no_progress else _progress_bar(args.epochs, err)
-    if bar is not None:
+    done: list[tuple[int, float]] = []  # the last finished epoch and its loss, for a message on Ctrl-C
 
-        def on_epoch(epoch: int, loss: float) -> None:
+    def on_epoch(epoch: int, loss: float) -> None:
+        done[:] = [(epoch, loss)]
+        if bar is not None:
             bar.set_postfix(loss=f"{loss:.6g}", refresh=False)
             bar.update(1)
 
-        kwargs["on_epoch"] = on_epoch
+    kwargs["on_epoch"] = on_epoch
     try:
         result = TRAINERS[args.level](x, y, **kwargs)
     except TrainingDivergedError as error:
         if bar is not None:
             bar.close()
         print(f"nnbook train: {error}", file=err)
-        return 1
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        reached = f"after epoch {done[0][0]} of {args.epochs} (loss {done[0][1]:.6g})" if done else "before epoch 1"
+        print(f"nnbook train: interrupted {reached}; the {args.level} run was stopped and nothing saved", file=err)
+        return EXIT_INTERRUPTED
     if bar is not None:
         bar.close()
     print(
@@ -157,7 +197,13 @@ def train(args: argparse.Namespace, parser: argparse.ArgumentParser, out: TextIO
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Run the command line; returns the exit status (a bad argument exits with status 2).
+    """Run the command line; returns the exit status.
+
+    A user's error (a bad argument, a bad ``$NNBOOK_DEVICE``) is one line on
+    ``err`` and status 2; a failed run, status 1; Ctrl-C, one line saying what
+    was done and status 130; a reader that closes the pipe (``nnbook info |
+    head -1``) ends the command quietly with status 141. ``--help`` prints the
+    help and raises ``SystemExit(0)``, as argparse does.
 
     Examples:
         >>> import io
@@ -180,11 +226,34 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             )
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
-    parser = build_parser()
-    args = parser.parse_args(None if argv is None else list(argv))
-    if args.command == "info":
-        return info(out)
-    return train(args, args.subparser, out, err)
+    try:
+        try:
+            args = build_parser().parse_args(None if argv is None else list(argv))
+            status = info(out) if args.command == "info" else train(args, args.subparser, out, err)
+            out.flush()  # here, not at exit: a closed pipe is seen while it can still be handled
+        except UsageError as error:
+            print(error.line, file=err)
+            return EXIT_USAGE
+        except KeyboardInterrupt:  # outside a training run (while importing torch, say)
+            print("nnbook: interrupted", file=err)
+            return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _drop_output(out)
+        return EXIT_CLOSED_PIPE
+    return status
+
+
+def _drop_output(out: TextIO) -> None:
+    """Point ``out``'s file at the null device, so that Python's final flush at exit finds no closed pipe."""
+    try:
+        fd = out.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError and a ValueError
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
 
 
 if __name__ == "__main__":
