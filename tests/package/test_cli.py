@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import re
 import subprocess
 import sys
@@ -318,7 +319,9 @@ def test_a_hidden_layer_too_large_names_its_size(capsys):
     err = io.StringIO()
     assert main(["train", "--n", "20000", "--hidden", "5001"], out=io.StringIO(), err=err) == 2
     message = "argument --hidden: --n 20000 with --hidden 5001 makes a hidden layer of 100,020,000 numbers; "
-    assert err.getvalue() == f"nnbook train: error: {message}at most 100,000,000 are allowed (see nnbook train --help)\n"
+    assert (
+        err.getvalue() == f"nnbook train: error: {message}at most 100,000,000 are allowed (see nnbook train --help)\n"
+    )
 
 
 def test_a_bad_device_flag_is_blamed_on_the_flag(capsys):
@@ -326,3 +329,113 @@ def test_a_bad_device_flag_is_blamed_on_the_flag(capsys):
     assert main(["train", "--device", "cuda:7"], out=io.StringIO(), err=err) == 2
     stderr = err.getvalue()
     assert "error: argument --device: device 'cuda:7' was requested" in stderr and "NNBOOK_DEVICE" not in stderr
+
+
+# --- Faults: every user error one line, a closed pipe, Ctrl-C, python -OO (issue 33) ------------------
+
+
+def test_a_bad_device_from_the_environment_makes_info_say_one_line(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setenv("NNBOOK_DEVICE", "cuda")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["info"], out=out, err=err) == 2
+    assert err.getvalue() == (
+        "nnbook info: error: the environment variable NNBOOK_DEVICE 'cuda' was requested, but this machine has "
+        "0 CUDA device(s); available: cpu (unset NNBOOK_DEVICE or fix it)\n"
+    )
+    assert [line[:9] for line in out.getvalue().splitlines()] == ["python   ", "torch    ", "nnbook   ", "devices  "]
+
+
+def test_info_with_a_bad_device_in_a_fresh_process_is_one_line_and_status_2():
+    done = subprocess.run(
+        [sys.executable, "-m", "nnbook.cli", "info"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NNBOOK_DEVICE": "cuda:99"},
+    )
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1 and "NNBOOK_DEVICE 'cuda:99' was requested" in done.stderr
+
+
+@pytest.mark.parametrize("args", [["info"], ["train", "--epochs", "2", "--no-progress"]])
+def test_a_closed_pipe_ends_quietly(args):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the command writes anything, as after `| head -1`
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "nnbook.cli", *args], stdout=write_end, stderr=subprocess.PIPE, timeout=120
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141 and done.stderr == b""
+
+
+def test_a_closed_pipe_in_process_returns_141_and_writes_nothing_to_err():
+    class Closed(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    err = io.StringIO()
+    assert main(["info"], out=Closed(), err=err) == 141 and err.getvalue() == ""
+
+
+INTERRUPTED_RUN = """
+import os, signal, sys
+import nnbook.trainers as trainers
+from nnbook.cli import main
+
+real = trainers.TRAINERS["scratch"]
+
+def interrupted_at_epoch_3(*args, **kwargs):
+    report = kwargs["on_epoch"]
+
+    def on_epoch(epoch, loss):
+        report(epoch, loss)
+        if epoch == 3:
+            os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C in the terminal sends
+
+    return real(*args, **{**kwargs, "on_epoch": on_epoch})
+
+trainers.TRAINERS["scratch"] = interrupted_at_epoch_3
+sys.exit(main(["train", "--level", "scratch", "--epochs", "1000", "--no-progress"]))
+"""
+
+
+def test_ctrl_c_during_train_says_what_was_done_in_one_line_and_exits_130():
+    done = subprocess.run([sys.executable, "-c", INTERRUPTED_RUN], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130 and done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert re.fullmatch(
+        r"nnbook train: interrupted after epoch 3 of 1000 \(loss \S+\); the scratch run was stopped and nothing saved",
+        line,
+    )
+
+
+def test_ctrl_c_before_the_first_epoch(monkeypatch):
+    import nnbook.trainers as trainers
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(trainers.TRAINERS, "scratch", interrupted)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["train", "--level", "scratch", "--no-progress"], out=out, err=err) == 130
+    assert err.getvalue() == "nnbook train: interrupted before epoch 1; the scratch run was stopped and nothing saved\n"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["info"], ["train", "--seed", "x"]])
+def test_python_OO_without_docstrings_runs_the_command_line(args):
+    done = subprocess.run(
+        [sys.executable, "-OO", "-m", "nnbook.cli", *args], capture_output=True, text=True, timeout=120
+    )
+    assert "Traceback" not in done.stderr
+    assert done.returncode == (2 if "x" in args else 0)
+
+
+def test_python_OO_imports_every_module_of_the_package():
+    modules = "nnbook, nnbook.checkpoint, nnbook.cli, nnbook.plotting, nnbook.distributed, nnbook.benchmark"
+    done = subprocess.run(
+        [sys.executable, "-OO", "-c", f"import {modules}"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
