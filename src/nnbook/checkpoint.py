@@ -39,7 +39,7 @@ import hashlib
 import os
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -242,9 +242,16 @@ def write_checkpoint(path: str | os.PathLike, checkpoint: dict[str, Any]) -> Pat
         ['run.pt']
     """
     path = _path(path)
+    if path.is_dir() or not path.parent.is_dir():
+        raise ValueError(f"path must name a file in an existing folder, got {str(path)!r}")
     if not isinstance(checkpoint, dict):
         raise TypeError(f"checkpoint must be a dict, got {_checks.show(checkpoint)}")
     checkpoint = {**checkpoint, "checksum": checksum(checkpoint)}
+    for key, value in checkpoint.items():  # each entry nests as deep as save_checkpoint allows extra to
+        error = _checks.weights_only_error(value, f"checkpoint[{key!r}]")
+        if error is not None:
+            raise error
+    _check_entries(checkpoint, lambda what: ValueError(f"checkpoint must be what save_checkpoint builds: {what}"))
     handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:
         with os.fdopen(handle, "wb") as file:
@@ -281,7 +288,9 @@ def checksum(checkpoint: Mapping[str, Any]) -> str:
         digest.update(f"{type(key).__name__}:{key!r}=".encode())
         if isinstance(value, torch.Tensor):
             if value.is_meta or value.layout != torch.strided:
-                raise ValueError(f"checksum takes dense tensors with values, got {_checks.show(value)} at {key!r}")
+                raise ValueError(
+                    f"checkpoint must hold dense tensors with values, got {_checks.show(value)} at {key!r}"
+                )
             flat = value.detach().resolve_conj().resolve_neg().cpu().contiguous().reshape(-1).view(torch.uint8)
             digest.update(f"tensor {value.dtype} {tuple(value.shape)};".encode())
             digest.update(flat.numpy().tobytes())
@@ -342,7 +351,7 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
             f"path {str(path)!r} holds {held}, not a checkpoint written by save_checkpoint; "
             "a bare state_dict loads with model.load_state_dict(torch.load(path, weights_only=True))"
         )
-    _check_entries(checkpoint, path)
+    _check_entries(checkpoint, lambda what: ValueError(f"path {str(path)!r} is a damaged checkpoint: {what}"))
     return checkpoint
 
 
@@ -581,12 +590,10 @@ _KINDS = {
 }
 
 
-def _check_entries(checkpoint: dict[str, Any], path: Path) -> None:
-    """Raise ``ValueError`` naming ``path`` unless every entry is of the kind `save_checkpoint` writes."""
-
-    def refuse(what: str) -> ValueError:
-        return ValueError(f"path {str(path)!r} is a damaged checkpoint: {what}")
-
+def _check_entries(checkpoint: dict[str, Any], refuse: Callable[[str], ValueError]) -> None:
+    """Raise ``refuse(what is wrong)`` unless every entry is of the kind `save_checkpoint` writes."""
+    if checkpoint.get("format") != FORMAT:
+        raise refuse(f"'format' must be {FORMAT!r}, got {_checks.show(checkpoint.get('format'))}")
     if set(checkpoint) != _ENTRIES:
         missing, unexpected = sorted(_ENTRIES - set(checkpoint)), sorted(map(str, set(checkpoint) - _ENTRIES))
         raise refuse(f"entries missing {missing}, unexpected {unexpected}")

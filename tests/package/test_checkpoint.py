@@ -507,8 +507,7 @@ def rewrite(path, change):
     """Read the checkpoint, change it, and write it back with a fresh checksum: damage the checksum cannot see."""
     checkpoint = read_checkpoint(path)
     change(checkpoint)
-    checkpoint.pop("checksum")
-    write_checkpoint(path, checkpoint)
+    torch.save({**checkpoint, "checksum": checksum(checkpoint)}, path)  # not write_checkpoint: it would refuse
 
 
 def flip_a_weight_bit(path):
@@ -695,6 +694,25 @@ def test_checksum_sees_every_value_and_ignores_its_own_entry():
         {**base, "extra": {"b": [1, 2.5, "x"]}},
     ]
     assert all(checksum(other) != reference for other in changed)
+
+
+def test_write_checkpoint_refuses_what_save_checkpoint_would_not_build(tmp_path):
+    checkpoint = read_checkpoint(save_checkpoint(tmp_path / "run.pt", make_model(), epoch=1))
+    before = (tmp_path / "run.pt").read_bytes()
+    for change, pattern in [
+        (lambda c: c.pop("epoch"), r"entries missing \['epoch'\]"),
+        (lambda c: c.update(format="other"), r"'format' must be 'nnbook-checkpoint-2'"),
+        (lambda c: c.update(extra={"f": fractions.Fraction(1, 3)}), r"got Fraction at checkpoint\['extra'\]\['f'\]"),
+        (lambda c: c["rng"].update(torch=torch.zeros_like(c["rng"]["torch"])), r"not a state the generator accepts"),
+    ]:
+        changed = copy.deepcopy(checkpoint)
+        change(changed)
+        kept = copy.deepcopy(changed)
+        with pytest.raises((TypeError, ValueError), match=pattern):
+            write_checkpoint(tmp_path / "run.pt", changed)
+        assert changed.keys() == kept.keys()  # the dict passed in is not changed
+    assert (tmp_path / "run.pt").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.pt"]
 
 
 @pytest.mark.parametrize(
