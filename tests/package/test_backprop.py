@@ -387,3 +387,25 @@ def test_errors_name_only_arguments_the_caller_passed():
         nnbook.two_layer_forward(torch.randn(2, 3), "w1", b1, w2, b2)
     with pytest.raises(ValueError, match=r"^x and y must have at most 100000 columns"):
         nnbook.train_scratch(torch.zeros(1, 100_001), torch.zeros(1, 1), epochs=1, log_every=0)
+
+
+# --- Errors that name what the user passed (issue 33) ------------------------------------------------
+
+
+def test_backward_with_x_from_another_batch_names_x():
+    params = init_params(3, 4, 1, seed=0)
+    x, y = nnbook.simulate_regression(n=10, seed=0)
+    fwd = forward(x, params)
+    with pytest.raises(ValueError, match=r"^x must be the batch that forward\(x, params\) was run on: x has 5 rows"):
+        backward(x[:5], y, params, fwd)
+    with pytest.raises(ValueError, match=r"^y must have shape \(10, 1\)"):  # y is the odd one out: y is named
+        backward(x, y[:5], params, fwd)
+
+
+@pytest.mark.parametrize("loss", ["sse", "mse"])
+def test_loss_value_of_empty_tensors_is_refused_like_the_metrics(loss):
+    empty = torch.zeros(0, 1)
+    with pytest.raises(ValueError, match=r"^y must hold at least one value, got an empty tensor$"):
+        loss_value(empty, empty, loss)
+    with pytest.raises(ValueError, match=r"^y must hold at least one value, got an empty tensor$"):
+        nnbook.metrics.mse(empty, empty)

@@ -203,3 +203,53 @@ def test_numpy_integer_seeds_are_accepted_and_distinct_seeds_differ():
     assert torch.equal(a["w1"], b["w1"])
     assert not torch.equal(init_params(3, 4, 1, seed=2**32)["w1"], init_params(3, 4, 1, seed=0)["w1"])
     assert not torch.equal(init_params(3, 4, 1, seed=2**63 - 1)["w1"], init_params(3, 4, 1, seed=0)["w1"])
+
+
+# --- One refusal for meta and sparse tensors; seeded_module names build (issue 33) -------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "pattern"),
+    [
+        (lambda: torch.empty(3, 2, device="meta"), r"^x must be a tensor with values, got a meta tensor of shape"),
+        (lambda: torch.eye(3, 2).to_sparse(), r"^x must be a dense tensor, got layout torch\.sparse_coo"),
+    ],
+    ids=["meta", "sparse"],
+)
+def test_meta_and_sparse_tensors_get_the_shared_refusal(make, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        _checks.dense(make(), "x")
+    with pytest.raises(ValueError, match=pattern):
+        _checks.finite(make(), "x")
+    x = make()
+    y = torch.zeros(3, 1, device=x.device)  # on x's device, so that the check of the values is the first to object
+    with pytest.raises(ValueError, match=pattern):
+        nnbook.fit_least_squares(x, y)
+    labels = make().long() if make().is_meta else torch.tensor([[0, 1], [1, 0]]).to_sparse()
+    with pytest.raises(ValueError, match=r"^y must be (a tensor with values|a dense tensor)"):
+        nnbook.classification.accuracy(torch.zeros(2, 2), labels[:2] if labels.is_meta else labels)
+
+
+def test_dense_strided_tensors_pass_the_shared_check():
+    t = torch.ones(2, 3).t()  # not contiguous, still strided
+    assert _checks.dense(t, "t") is t
+
+
+@pytest.mark.parametrize(
+    ("build", "pattern"),
+    [
+        (torch.nn.Linear(3, 1), r"^build must be a function that builds the module.*got a module already built"),
+        (torch.nn.Linear, r"^build must be a function of no arguments.*got the class Linear, which needs arguments"),
+        (lambda size: torch.nn.Linear(size, 1), r"^build must be a function of no arguments"),
+    ],
+    ids=["module", "class", "function with an argument"],
+)
+def test_seeded_module_names_build(build, pattern):
+    state = torch.get_rng_state()
+    with pytest.raises(TypeError, match=pattern):
+        seeded_module(build, 0)
+    assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_seeded_module_takes_a_class_that_needs_no_arguments():
+    assert isinstance(seeded_module(torch.nn.ReLU, 0), torch.nn.ReLU)

@@ -491,3 +491,32 @@ def test_simulate_rings_follows_its_documented_recipe_in_float64():
     assert torch.equal(y, y_ref)
     torch.testing.assert_close(x, torch.stack([radius * torch.cos(angle), radius * torch.sin(angle)], dim=1),
                                rtol=1e-14, atol=1e-14)  # fmt: skip
+
+
+# --- plot_decision_boundary blames what the user passed (issue 33) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("predict", "kwargs", "error", "pattern"),
+    [
+        (lambda g: torch.full((len(g), 1), math.nan), {}, ValueError, r"^predict must return finite logits, but it"),
+        (lambda g: (g[:, :1] > 0).long(), {}, TypeError, r"^predict must return floating-point logits, got dtype"),
+        (lambda g: g[:, :1], {"margin": 1e39}, ValueError, r"^margin must leave the plot's edges inside"),
+    ],
+    ids=["nan logits", "integer logits", "huge margin"],
+)
+def test_plot_decision_boundary_blames_the_argument_passed(predict, kwargs, error, pattern):
+    import matplotlib.pyplot as plt
+
+    from nnbook.plotting import plot_decision_boundary
+
+    x, y = simulate_rings(n=20, seed=0)
+    x_before = x.clone()
+    try:
+        with pytest.raises(error, match=pattern) as raised:
+            plot_decision_boundary(predict, x, y, steps=5, **kwargs)
+        assert "y_pred" not in str(raised.value)
+        assert torch.equal(x, x_before)
+    finally:
+        plt.close("all")
+    plt.close(plot_decision_boundary(lambda g: g[:, :1], x, y, steps=5, margin=1e30).figure)  # large, but fits

@@ -253,3 +253,59 @@ def test_every_part_needs_a_row(fractions, sizes):
     x, y = nnbook.simulate_regression(n=9, seed=0)
     with pytest.raises(ValueError, match=f"that would give {sizes} rows$"):
         split_data(x, y, fractions=fractions)
+
+
+# --- Scales checked in the dtype that holds them; RegressionData checks its parts (issue 33) ---------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"noise_sd": 1e5}, r"^noise_sd must fit in torch\.float16 \(at most 65504 in size\), got 100000$"),
+        ({"coefs": [7e4]}, r"^coefs\[0\] must fit in torch\.float16 \(at most 65504 in size\), got 70000$"),
+        ({"coefs": [0.2, -7e4]}, r"^coefs\[1\] must fit in torch\.float16"),
+        ({"noise_sd": 1e-8}, r"^noise_sd must be a number that torch\.float16 holds as > 0 \(at least 5\.96046e-08\)"),
+        ({"coefs": [3e4, 3e4, 3e4]}, r"^coefs and noise_sd give targets larger than torch\.float16 holds"),
+    ],
+)
+def test_float16_scales_that_do_not_fit_are_refused_by_name(kwargs, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        nnbook.simulate_regression(n=50, seed=0, dtype=torch.float16, **kwargs)
+
+
+def test_the_same_scales_fit_in_float32_and_float16_takes_what_it_holds():
+    # The oracle: each refused value is a float16 overflow (or underflow), not a refusal in general.
+    _x, y = nnbook.simulate_regression(n=50, seed=0, noise_sd=1e5, coefs=[7e4])
+    assert bool(torch.isfinite(y).all())
+    assert torch.tensor(1e5, dtype=torch.float16).isinf() and torch.tensor(1e-8, dtype=torch.float16) == 0
+    _x16, y16 = nnbook.simulate_regression(n=50, seed=0, dtype=torch.float16, noise_sd=1e4, coefs=[0.0])
+    assert y16.dtype == torch.float16 and bool(torch.isfinite(y16).all())
+    assert simulate_nonlinear(n=5, dtype=torch.float16, noise_sd=1.0).y.dtype == torch.float16
+    with pytest.raises(ValueError, match=r"^noise_sd must fit in torch\.float16"):
+        simulate_nonlinear(n=5, dtype=torch.float16, noise_sd=1e5)
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "error", "pattern"),
+    [
+        ("a", None, TypeError, r"^x must be a torch\.Tensor, got str 'a'"),
+        (torch.ones(3, 2), None, TypeError, r"^y must be a torch\.Tensor, got NoneType None"),
+        (torch.ones(3), torch.ones(3, 1), ValueError, r"^x must have shape \(n, d_in\), got shape \(3,\)"),
+        (torch.ones(3, 2), torch.ones(3), ValueError, r"^y must have shape \(n, d_out\), got shape \(3,\)"),
+        (torch.ones(3, 2), torch.ones(4, 1), ValueError, r"^x and y must have the same number of rows"),
+    ],
+)
+def test_regression_data_refuses_what_is_not_a_data_set(x, y, error, pattern):
+    with pytest.raises(error, match=pattern):
+        nnbook.RegressionData(x, y)
+
+
+def test_regression_data_stays_a_named_tuple():
+    import pickle
+
+    data = nnbook.RegressionData(torch.ones(3, 2), torch.zeros(3, 1))
+    x, _y = data
+    assert data.x is x and isinstance(data, tuple) and data._fields == ("x", "y")
+    again = pickle.loads(pickle.dumps(data))
+    assert type(again) is nnbook.RegressionData and torch.equal(again.y, data.y)
+    assert type(data._replace(y=torch.ones(3, 1))) is nnbook.RegressionData

@@ -222,3 +222,15 @@ def test_to_device_moves_modules_at_every_depth_to_the_device_resolved():
     to_device([in_list], "cpu")
     to_device(Pair(in_tuple, 1), "cpu")
     assert [r.moved_to for r in (single, in_dict, in_list, in_tuple)] == [(CPU,)] * 4
+
+
+@pytest.mark.parametrize("name", ["cpu:5", "cpu:1", torch.device("cpu", 3)])
+def test_a_cpu_index_other_than_0_is_refused(name):
+    with pytest.raises(ValueError, match=r"was requested, but there is one cpu device, 'cpu'"):
+        resolve_device(name)
+
+
+def test_cpu_0_is_the_cpu_tensors_are_on():
+    dev = resolve_device("cpu:0")
+    assert dev == torch.zeros(1).to("cpu:0").device == torch.device("cpu")
+    assert torch.device("cpu:5") != torch.zeros(1, device="cpu:5").device  # why 'cpu:5' must not pass through

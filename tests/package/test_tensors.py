@@ -173,3 +173,49 @@ def test_a_one_byte_storage_is_shared_by_its_views(dtype):
     assert nnbook.tensors.shares_storage(t, t.view(-1))
     assert nnbook.tensors.shares_storage(t.view(-1), t)
     assert not nnbook.tensors.shares_storage(t, t.clone())
+
+
+# --- shares_storage by memory ranges; NumPy integer dimensions (issue 33) ---------------------------
+
+
+def test_overlapping_from_numpy_views_share_memory_and_disjoint_ones_do_not():
+    import numpy as np
+
+    base = np.arange(10.0)
+    left, right, far = torch.from_numpy(base[:6]), torch.from_numpy(base[4:]), torch.from_numpy(base[6:])
+    assert left.untyped_storage().data_ptr() != right.untyped_storage().data_ptr()  # two storages...
+    assert nnbook.tensors.shares_storage(left, right)  # ...over overlapping bytes
+    right[0] = -1.0  # the oracle: writing through one changes the other
+    assert left[4] == -1.0
+    assert not nnbook.tensors.shares_storage(left, far)
+    far[0] = -2.0
+    assert not bool((left == -2.0).any())
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: torch.empty(2, device="meta"),
+        lambda: torch.eye(2).to_sparse(),
+    ],
+    ids=["meta", "sparse"],
+)
+def test_shares_storage_refuses_tensors_without_plain_memory(make):
+    with pytest.raises(ValueError, match=r"^a must be (a tensor with values, got a meta tensor|a dense tensor)"):
+        nnbook.tensors.shares_storage(make(), make())
+    with pytest.raises(ValueError, match=r"^b must be"):
+        nnbook.tensors.shares_storage(torch.zeros(2), make())
+
+
+def test_numpy_integer_dimensions_broadcast_like_python_ones():
+    import numpy as np
+
+    shapes = [(np.int64(8), np.int32(1), 6, np.uint8(1)), (7, np.int16(1), 5)]
+    plain = [tuple(int(d) for d in s) for s in shapes]
+    assert nnbook.tensors.broadcast_shape(*shapes) == nnbook.tensors.broadcast_shape(*plain) == (8, 7, 6, 5)
+    assert all(type(d) is int for d in nnbook.tensors.broadcast_shape(*shapes))
+    assert nnbook.tensors.explain_broadcast(*shapes) == nnbook.tensors.explain_broadcast(*plain)
+    with pytest.raises(TypeError, match=r"^shape 1 must be a shape"):
+        nnbook.tensors.broadcast_shape((np.float64(2.0), 1))
+    with pytest.raises(TypeError, match=r"^shape 1 must be a shape"):
+        nnbook.tensors.broadcast_shape((True, 1))
