@@ -186,6 +186,15 @@ VALID: dict[str, Callable[[], Any]] = {
     "path": _checkpoint_file,
     "extra": lambda: {"losses": [2.0, 1.0]},
     "restore_rng": lambda: True,
+    "checkpoint": lambda: {
+        "format": nnbook.checkpoint.FORMAT,
+        "epoch": 0,
+        "model": nnbook.build_mlp(3, 4, 1).state_dict(),
+        "optimizer": None,
+        "optimizer_class": None,
+        "rng": nnbook.checkpoint.rng_state(),
+        "extra": {},
+    },
     "rng": lambda: nnbook.checkpoint.rng_state(),
     # nnbook.distributed: workers run as the only rank of a group of one (see _process_group)
     "worker": lambda: nnbook.distributed.all_reduce_example,
@@ -291,6 +300,19 @@ CALLED_ELSEWHERE = {
     ),
 }
 
+# Arguments a function exists to change: load_checkpoint fills the model and optimizer in place.
+CHANGES_BY_DESIGN = {
+    "nnbook.checkpoint.load_checkpoint": {"model", "optimizer"},
+}
+
+# Functions whose result holds what they were given (so NaN in, NaN out is no failure of theirs), or whose
+# result is a number the reader is meant to inspect, such as a loss that diverged (TrainResult.losses).
+PASSES_VALUES_THROUGH = {
+    "nnbook.device.to_device",
+    "nnbook.TrainResult",
+    "nnbook.trainers.common.Run.finish",
+}
+
 # Exceptions that are a documented, clear outcome of some calls rather than a failure of the checks.
 ACCEPTED = (nnbook.TrainingDivergedError,)
 
@@ -357,13 +379,80 @@ def _call(dotted: str, replace: str | None = None, bad: Any = None) -> tuple[Any
             continue
         else:
             args.append(value)
-    tensors = [a for a in [*args, *kwargs.values()] if isinstance(a, torch.Tensor)]
-    before = [t.detach().clone() for t in tensors]
+    names = [p.name for p in _parameters(dotted) if p.kind is not p.VAR_KEYWORD]
+    passed = [*args, *kwargs.values()]
+    names = (names + [names[-1]] * len(passed))[: len(passed)]  # a variadic argument's values share its name
+    before = [_fingerprint(a) for a in passed]
     with _process_group(dotted):
         outcome = target(*args, **kwargs)
-    for t, b in zip(tensors, before, strict=True):  # nothing a reader passes in is changed
-        assert (t.shape == b.shape and torch.equal(t.detach(), b)) or (t.isnan().any() and b.isnan().any()), dotted
+    for name, value, print_before in zip(names, passed, before, strict=True):  # nothing passed in is changed...
+        if name in CHANGES_BY_DESIGN.get(dotted, ()):  # ...but what the function is documented to fill in
+            continue
+        assert _same(_fingerprint(value), print_before), f"{dotted} changed its argument {name}: {_show(value)}"
     return outcome, kwargs
+
+
+def _fingerprint(value: Any, depth: int = 0) -> Any:
+    """A copy of what a call could change in ``value``: tensors' values, containers' contents, modules' and
+    optimizers' state (a module that a trainer is documented to train is passed fresh each call)."""
+    if depth > 20:
+        return ("deep", id(value))
+    if isinstance(value, torch.Tensor):
+        if value.is_meta or value.layout != torch.strided:
+            return ("tensor", value.dtype, tuple(value.shape), value.layout, value.device.type)
+        return ("tensor", value.detach().clone())
+    if isinstance(value, torch.nn.Module):
+        return ("module", _fingerprint(dict(value.state_dict()), depth + 1))
+    if isinstance(value, torch.optim.Optimizer):
+        return ("optimizer", _fingerprint(value.state_dict(), depth + 1))
+    if isinstance(value, dict):
+        return ("dict", [(k, _fingerprint(v, depth + 1)) for k, v in value.items()])
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [_fingerprint(v, depth + 1) for v in value])
+    if isinstance(value, np.ndarray):
+        return ("array", value.copy())
+    return ("other", id(value))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        return bool(torch.equal(a, b)) or (
+            a.is_floating_point()
+            and bool(torch.equal(a.isnan(), b.isnan()))
+            and bool(torch.equal(torch.nan_to_num(a), torch.nan_to_num(b)))
+        )
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) < 80 else text[:77] + "..."
+
+
+def _non_finite(value: Any, depth: int = 0) -> bool:
+    """Whether a result holds NaN or infinity: a float, a floating tensor, or a tuple, list or dict of them."""
+    if depth > 5:
+        return False
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, torch.Tensor):
+        return (
+            value.is_floating_point()
+            and not value.is_meta
+            and value.layout == torch.strided
+            and not bool(torch.isfinite(value).all())
+        )
+    if isinstance(value, dict):
+        return any(_non_finite(v, depth + 1) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_non_finite(v, depth + 1) for v in value)
+    return False
 
 
 # --- the values thrown at each argument ------------------------------------------
@@ -397,6 +486,11 @@ BAD_VALUES = st.one_of(
         st.sampled_from([0.0, 1.0, -2.5, math.nan, math.inf]),
     ),
     st.builds(lambda shape: np.zeros(shape), st.lists(st.integers(0, 3), max_size=2).map(tuple)),
+    # Tensors without plain values, which every function that reads values refuses alike (_checks.dense).
+    st.builds(lambda shape: torch.empty(shape, device="meta"), st.lists(st.integers(0, 4), max_size=2).map(tuple)),
+    st.builds(lambda n: torch.eye(n).to_sparse(), st.integers(1, 4)),
+    # NumPy's integer and float scalars, which the package takes where it takes Python's.
+    st.builds(lambda v, kind: kind(v), st.integers(-3, 12), st.sampled_from([np.int64, np.int32, np.float64])),
     st.sampled_from([object(), str, print, torch.float32, torch.int64, torch.device("cpu")]),
 )
 
@@ -432,6 +526,15 @@ FUZZED_PARAMS = [
     pytest.param(name, marks=pytest.mark.xdist_group("launch")) if name == "nnbook.distributed.launch" else name
     for name in FUZZED
 ]
+
+
+def _count(dotted: str) -> None:
+    """With NNBOOK_FUZZ_COUNTS=file, append each case's target to the file, for the closing figures."""
+    path = os.environ.get("NNBOOK_FUZZ_COUNTS")
+    if path:
+        with open(path, "a") as file:
+            file.write(dotted + "\n")
+
 
 # Fixed examples by default, so a failure reproduces; NNBOOK_FUZZ_EXAMPLES=2000 NNBOOK_FUZZ_RANDOM=1 hunts further.
 FUZZ_EXAMPLES = int(os.environ.get("NNBOOK_FUZZ_EXAMPLES", "60"))
@@ -485,8 +588,9 @@ def test_bad_values_work_or_raise_an_error_naming_the_argument(dotted, data):
     parameters = [p.name for p in _parameters(dotted)]
     name = data.draw(st.sampled_from(parameters), label="argument")
     bad = data.draw(BAD_VALUES, label="value")
+    _count(dotted)
     try:
-        _call(dotted, replace=name, bad=bad)
+        outcome, _ = _call(dotted, replace=name, bad=bad)
     except (TypeError, ValueError) as error:
         message = str(error)
         assert _names(message, name), f"{dotted}({name}={bad!r}) raised {type(error).__name__}: {message}"  # noqa: PT017
@@ -494,6 +598,11 @@ def test_bad_values_work_or_raise_an_error_naming_the_argument(dotted, data):
         pass
     except SystemExit as exit:  # the command line turns bad values into a usage error
         assert dotted == "nnbook.cli.main" and exit.code == 2, f"{dotted}({name}={bad!r}) exited with {exit.code}"  # noqa: PT017
+    else:
+        # A result with NaN or infinity is a silent failure, unless the bad value brought it in.
+        assert not _non_finite(outcome) or _non_finite(bad) or dotted in PASSES_VALUES_THROUGH, (
+            f"{dotted}({name}={_show(bad)}) returned NaN or infinity without a word"
+        )
     finally:
         import matplotlib.pyplot as plt
 
