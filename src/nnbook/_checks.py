@@ -39,10 +39,16 @@ def tensor(value: object, name: str) -> torch.Tensor:
 
 
 def floating(value: object, name: str) -> torch.Tensor:
-    """Return ``value`` if it is a real floating-point tensor, else raise ``TypeError``."""
+    """Return ``value`` if it is a real floating-point tensor with a dense layout, else raise.
+
+    A sparse tensor gets `dense`'s refusal here; a meta tensor passes (its shape can be checked) and is
+    refused where its values would be read (`finite`).
+    """
     t = tensor(value, name)
     if not t.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor, got dtype {t.dtype}; convert it with {name}.float()")
+    if t.layout != torch.strided:  # no nnbook function computes on sparse layouts (torch lacks most kernels)
+        dense(t, name)
     return t
 
 

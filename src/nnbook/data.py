@@ -149,7 +149,7 @@ def simulate_nonlinear(
     model can expect on new data: ``noise_sd ** 2``, the noise floor.
 
     Args:
-        n: number of observations (rows), at least 1.
+        n: number of observations (rows), from 1 to 10 million.
         noise_sd: standard deviation of the noise, a number > 0.
         seed: seeds a private generator (torch's global random state is left
             alone). ``None`` draws fresh data.
@@ -170,7 +170,7 @@ def simulate_nonlinear(
         ...
         ValueError: noise_sd must be a finite number > 0, got 0
     """
-    n = _checks.positive_int(n, "n")
+    n = _checks.positive_int(n, "n", maximum=_MAX_ROWS)
     noise_sd = _checks.positive_float(noise_sd, "noise_sd")
     dtype = _checks.float_dtype(dtype, "dtype")
     _scale_fits(noise_sd, "noise_sd", dtype)

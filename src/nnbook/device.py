@@ -132,7 +132,27 @@ def to_device(obj: Any, device: str | torch.device) -> Any:
         (device(type='cpu'), 7)
     """
     dev = resolve_device(device)
+    if meta := _first_meta(obj, "obj", 0):
+        raise ValueError(f"{meta} is a meta tensor (a shape without values), which cannot be copied to {dev}")
     return _move(obj, dev)
+
+
+def _first_meta(obj: Any, where: str, depth: int) -> str | None:
+    """Where ``obj`` holds a meta tensor (as ``obj['x']``, ``obj.weight``), or ``None``."""
+    if depth > 50:
+        return None
+    if isinstance(obj, torch.Tensor):
+        return where if obj.is_meta else None
+    if isinstance(obj, nn.Module):
+        found = (f"{where}.{name}" for name, t in (*obj.named_parameters(), *obj.named_buffers()) if t.is_meta)
+        return next(found, None)
+    if isinstance(obj, dict):
+        items = obj.items()
+    elif isinstance(obj, (list, tuple)):
+        items = enumerate(obj)
+    else:
+        return None
+    return next((w for key, value in items if (w := _first_meta(value, f"{where}[{key!r}]", depth + 1))), None)
 
 
 def _move(obj: Any, dev: torch.device) -> Any:

@@ -162,7 +162,7 @@ def test_split_needs_a_row_for_every_part():
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"n": 0}, ValueError, "n must be an integer >= 1"),
+        ({"n": 0}, ValueError, "n must be an integer from 1 to 10000000"),
         ({"noise_sd": 0}, ValueError, "noise_sd must be a finite number > 0"),
         ({"dtype": torch.int32}, TypeError, "dtype must be a floating-point torch.dtype"),
         ({"seed": "1"}, TypeError, "seed must be an integer from 0 to 2\\*\\*63 - 1, or None"),
@@ -309,3 +309,8 @@ def test_regression_data_stays_a_named_tuple():
     again = pickle.loads(pickle.dumps(data))
     assert type(again) is nnbook.RegressionData and torch.equal(again.y, data.y)
     assert type(data._replace(y=torch.ones(3, 1))) is nnbook.RegressionData
+
+
+def test_simulate_nonlinear_has_the_row_limit_of_simulate_regression():
+    with pytest.raises(ValueError, match=r"^n must be an integer from 1 to 10000000, got 2147483648$"):
+        simulate_nonlinear(n=2**31)

@@ -234,3 +234,10 @@ def test_cpu_0_is_the_cpu_tensors_are_on():
     dev = resolve_device("cpu:0")
     assert dev == torch.zeros(1).to("cpu:0").device == torch.device("cpu")
     assert torch.device("cpu:5") != torch.zeros(1, device="cpu:5").device  # why 'cpu:5' must not pass through
+
+
+def test_to_device_names_a_meta_tensor_it_cannot_copy():
+    with pytest.raises(ValueError, match=r"^obj\['x'\]\[1\] is a meta tensor \(a shape without values\)"):
+        to_device({"x": [torch.ones(1), torch.empty(2, device="meta")]}, "cpu")
+    with pytest.raises(ValueError, match=r"^obj\.weight is a meta tensor"):
+        to_device(nn.Linear(2, 1, device="meta"), "cpu")
