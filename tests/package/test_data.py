@@ -5,6 +5,8 @@ import re
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nnbook
 from nnbook.data import nonlinear_mean, simulate_nonlinear, split_data
@@ -314,3 +316,19 @@ def test_regression_data_stays_a_named_tuple():
 def test_simulate_nonlinear_has_the_row_limit_of_simulate_regression():
     with pytest.raises(ValueError, match=r"^n must be an integer from 1 to 10000000, got 2147483648$"):
         simulate_nonlinear(n=2**31)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(
+    dtype=st.sampled_from([torch.float16, torch.bfloat16, torch.float32]),
+    coefs=st.lists(st.floats(-1e39, 1e39, allow_nan=False), min_size=1, max_size=3),
+    noise_sd=st.floats(1e-46, 1e39, allow_nan=False),
+)
+def test_simulated_data_is_finite_or_refused_by_name(dtype, coefs, noise_sd):
+    """Whatever the scales, the data comes back finite in dtype, or a ValueError names the scale at fault."""
+    try:
+        x, y = nnbook.simulate_regression(n=20, coefs=coefs, noise_sd=noise_sd, seed=0, dtype=dtype)
+    except ValueError as error:
+        assert re.match(r"^(coefs\[\d\]|noise_sd|coefs and noise_sd) ", str(error)), str(error)  # noqa: PT017
+    else:
+        assert x.dtype == y.dtype == dtype and bool(torch.isfinite(x).all() and torch.isfinite(y).all())
