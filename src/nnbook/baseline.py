@@ -49,7 +49,7 @@ class LinearFit:
             >>> fit.predict(torch.tensor([[2.0]]))
             tensor([[5.]])
         """
-        x = _checks.ndim(_checks.floating(x, "x"), "x", (2,), "(n, d_in)")
+        x = _checks.ndim(_checks.dense(_checks.floating(x, "x"), "x"), "x", (2,), "(n, d_in)")
         d_in = self.coef.shape[0]
         if x.shape[1] != d_in:
             raise ValueError(f"x must have shape (n, {d_in}), one column per row of coef, got {tuple(x.shape)}")

@@ -204,3 +204,9 @@ def test_least_squares_warns_on_an_underdetermined_system():
 def test_least_squares_on_a_well_posed_system_does_not_warn(recwarn):
     nnbook.fit_least_squares(*nnbook.simulate_regression(n=20, seed=1))
     assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+def test_predict_refuses_a_meta_tensor_by_name():
+    fit = nnbook.fit_least_squares(*nnbook.simulate_regression(n=20, seed=0))
+    with pytest.raises(ValueError, match=r"^x must be a tensor with values, got a meta tensor of shape \(0, 3\)"):
+        fit.predict(torch.empty(0, 3, device="meta"))
