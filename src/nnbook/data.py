@@ -170,7 +170,7 @@ def simulate_nonlinear(
         ...
         ValueError: noise_sd must be a finite number > 0, got 0
     """
-    n = _checks.positive_int(n, "n", maximum=_MAX_ROWS)
+    n = _checks.positive_int(n, "n", maximum=_checks.MAX_ROWS)
     noise_sd = _checks.positive_float(noise_sd, "noise_sd")
     dtype = _checks.float_dtype(dtype, "dtype")
     _scale_fits(noise_sd, "noise_sd", dtype)
