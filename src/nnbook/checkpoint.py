@@ -293,7 +293,7 @@ def checksum(checkpoint: Mapping[str, Any]) -> str:
                 )
             flat = value.detach().resolve_conj().resolve_neg().cpu().contiguous().reshape(-1).view(torch.uint8)
             digest.update(f"tensor {value.dtype} {tuple(value.shape)};".encode())
-            digest.update(flat.numpy().tobytes())
+            digest.update(flat.numpy())  # the bytes in place, through the buffer protocol
         elif isinstance(value, Mapping):
             digest.update(f"{type(value).__name__} {len(value)};".encode())
             stack.extend((k, value[k]) for k in reversed(list(value)))
