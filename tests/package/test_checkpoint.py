@@ -739,7 +739,8 @@ def test_write_checkpoint_refuses_what_save_checkpoint_would_not_build(tmp_path)
         {1.5: 2},
         [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],
     ],
-    ids=repr,
+    # repr, less memory addresses: every pytest-xdist worker must collect the same test ids
+    ids=lambda value: "object()" if type(value) is object else repr(value)[:60],
 )
 def test_one_answer_to_can_this_be_loaded_with_weights_only(value):
     """Accepted values round-trip through torch.load(weights_only=True); refused ones fail there on torch 2.4."""
