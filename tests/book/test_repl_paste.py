@@ -19,7 +19,11 @@ import pytest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
-PASTEABLE = ["chapters/11-saving-and-initialising.md"]
+PASTEABLE = [
+    "chapters/03-network-from-scratch.md",
+    "chapters/10-classification.md",
+    "chapters/11-saving-and-initialising.md",
+]
 
 
 def paste_errors(source: str) -> list[str]:

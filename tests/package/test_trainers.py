@@ -504,7 +504,7 @@ def test_a_diverging_validation_loss_names_the_epoch_and_the_cure():
     run.record(1, 1.0)
     message = (
         "the scratch trainer's validation loss became inf after epoch 1 with lr=0.5; "
-        "the updates overshoot: try a smaller learning rate, such as lr=0.05"
+        "the updates overshoot: try a smaller learning rate, dividing lr by 10 until the loss stays finite"
     )
     with pytest.raises(TrainingDivergedError, match=exactly(message)):
         run.end_epoch(1, params_for(run, fill=1e30))
@@ -520,7 +520,7 @@ def test_adams_float16_advice_is_for_adam_only():
         "so its update divides 0 by 0 whatever the learning rate; train in float32 (x.float(), y.float())"
     )
     sgd = make_run(x, y, level="optim", optimizer="sgd")
-    with pytest.raises(TrainingDivergedError, match=r"try a smaller learning rate, such as lr=0\.01$"):
+    with pytest.raises(TrainingDivergedError, match=r"try a smaller learning rate, dividing lr by 10 [^;]*$"):
         sgd.record(3, float("nan"))
 
 
@@ -639,8 +639,32 @@ def test_float16_adam_is_told_about_eps_not_the_learning_rate(data_n50):
 
 
 def test_a_diverging_float32_run_is_told_to_lower_the_learning_rate(data_n50):
-    with pytest.raises(nnbook.TrainingDivergedError, match=r"smaller learning rate, such as lr=100000"):
+    with pytest.raises(nnbook.TrainingDivergedError, match=r"smaller learning rate, dividing lr by 10"):
         nnbook.train_scratch(*data_n50, lr=1e6, log_every=0)
+
+
+def test_the_divergence_advice_names_no_learning_rate_that_diverges_too():
+    # Chapter 3's data: lr=0.05 diverges, and so does its tenth, 0.005, which the old advice named.
+    x, y = nnbook.simulate_regression(n=100, seed=6)
+    with pytest.raises(TrainingDivergedError) as raised:
+        nnbook.train_scratch(x, y, lr=0.05, log_every=0)
+    advice = str(raised.value).split("; ", 1)[1]
+    assert "smaller learning rate" in advice
+    for named in re.findall(r"lr=([0-9.e+-]+)", advice):  # every rate the advice suggests must train
+        try:
+            nnbook.train_scratch(x, y, lr=float(named), log_every=0)
+        except TrainingDivergedError as err:
+            pytest.fail(f"the advice suggests lr={named}, which diverges too: {err}")
+    # What the advice says to do instead, cutting lr tenfold until the loss stays finite, ends.
+    cuts = 0
+    while True:
+        try:
+            nnbook.train_scratch(x, y, lr=0.05 / 10 ** (cuts + 1), log_every=0)
+            break
+        except TrainingDivergedError:
+            cuts += 1
+            assert cuts < 4, "four tenfold cuts of lr=0.05 still diverge"
+    assert cuts == 1  # 0.005 diverges, 0.0005 trains
 
 
 @pytest.mark.parametrize("level", LEVELS)

@@ -369,7 +369,9 @@ class Run:
                 f"Adam's eps (1e-8) rounds to 0 in {self.x.dtype}, so its update divides 0 by 0 whatever the "
                 "learning rate; train in float32 (x.float(), y.float())"
             )
-        return f"the updates overshoot: try a smaller learning rate, such as lr={self.lr / 10:g}"
+        # No particular rate is named: a tenth of a diverging lr can diverge too (chapter 3's data
+        # diverge with lr=0.05 and with lr=0.005), and only trying tells which rate is small enough.
+        return "the updates overshoot: try a smaller learning rate, dividing lr by 10 until the loss stays finite"
 
     def record(self, epoch: int, loss: torch.Tensor) -> None:
         """Keep the loss of the batch just served by `batches`, and stop if it is not finite."""
