@@ -315,7 +315,7 @@ def backward_core(
     grad_b2 = grad_y_pred.sum(dim=0)  # (d_out,): b2 was added to every row
     grad_h_relu = grad_y_pred.mm(params["w2"].t())  # (n, d_hidden)
     # ReLU passes the gradient where its input was positive and blocks it elsewhere,
-    # at h = 0 too (slope 0 there, as autograd gives for torch.relu on every torch version)
+    # at h = 0 too (slope 0 there, as autograd gives for torch.relu on the torch releases the tests run)
     grad_h = grad_h_relu * (fwd.h > 0)  # (n, d_hidden)
     # Hidden layer h = x @ w1 + b1
     grad_w1 = x.t().mm(grad_h)  # (d_in, d_hidden)

@@ -157,7 +157,9 @@ def predict_classes(y_pred: torch.Tensor) -> torch.Tensor:
     """
     y_pred = _logits(y_pred)
     if y_pred.shape[1] == 1:
-        return (y_pred[:, 0] > 0).long()  # sigmoid(logit) > 0.5 exactly when logit > 0
+        # logit > 0, not sigmoid(logit) > 0.5: the same in exact arithmetic, and float32 rounds
+        # sigmoid of a logit near 1e-8 to exactly 0.5
+        return (y_pred[:, 0] > 0).long()
     return y_pred.argmax(dim=1)
 
 
