@@ -20,6 +20,8 @@ import pytest
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 PASTEABLE = [
+    "chapters/01-what-a-network-computes.md",
+    "chapters/02-tensors.md",
     "chapters/03-network-from-scratch.md",
     "chapters/10-classification.md",
     "chapters/11-saving-and-initialising.md",
