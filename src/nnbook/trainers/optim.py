@@ -73,7 +73,7 @@ def optimize(run: Run, loss_fn: nn.Module) -> TrainResult:
     calls this with ``nn.CrossEntropyLoss()``.
     """
     model = seeded_mlp(run.d_in, run.d_hidden, run.d_out, run.seed).to(run.device, run.x.dtype)
-    opt = OPTIMIZERS[run.optimizer](model.parameters(), lr=run.lr)
+    opt = OPTIMIZERS[run.optimizer](model.parameters(), lr=run.lr)  # type: ignore[index]  # set for these levels
     for epoch in range(1, run.epochs + 1):
         for x_batch, y_batch in run.batches():  # all rows at once, unless batch_size asks for mini-batches
             error = loss_fn(model(x_batch), y_batch)
