@@ -43,9 +43,10 @@ Examples:
 
 from __future__ import annotations
 
+import typing
 from importlib import import_module
 from importlib import metadata as _metadata
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import (
     activations,
@@ -78,7 +79,7 @@ from .trainers import (
     train_scratch,
 )
 
-if TYPE_CHECKING:  # what __getattr__ below loads on first use, so that type checkers know these names too
+if typing.TYPE_CHECKING:  # what __getattr__ below loads on first use, so that type checkers know these names too
     from . import benchmark, cli, distributed, plotting
     from .plotting import plot_activations, plot_losses, plot_observed_vs_predicted
 
