@@ -41,12 +41,19 @@ markers =
 COUNTER = """
 import json, os
 
-_found = {"collected": [], "collection_errors": [], "outcomes": {}}
+import pytest
+
+_found = {"collected": [], "found": [], "collection_errors": [], "outcomes": {}}
 
 
 def pytest_collectreport(report):
     if report.failed:
         _found["collection_errors"].append(report.nodeid or "<session>")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    _found["found"] = [item.nodeid for item in items]  # before -k or -m deselects any
 
 
 def pytest_collection_finish(session):
@@ -101,7 +108,7 @@ def verdict(found: dict, modules: list[str]) -> list[str]:
     problems = [f"could not collect {nodeid}" for nodeid in found["collection_errors"]]
     if not found["collected"]:
         problems.append("pytest collected no test at all")
-    seen = {nodeid.split("::")[0].rsplit("/", 1)[-1] for nodeid in found["collected"]}
+    seen = {nodeid.split("::")[0].rsplit("/", 1)[-1] for nodeid in found["found"]}
     problems += [f"tests/package/{name} gave no test" for name in modules if name not in seen]
     return problems
 
