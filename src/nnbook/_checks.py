@@ -300,13 +300,13 @@ def weights_only_error(value: object, name: str) -> TypeError | ValueError | Non
         if kind in _WEIGHTS_ONLY_LEAVES or kind is torch.Size:
             continue
         if kind in (list, tuple):
-            stack.extend((x, f"{place}[{i}]", depth + 1) for i, x in reversed(list(enumerate(item))))
+            stack.extend((x, f"{place}[{i}]", depth + 1) for i, x in reversed(list(enumerate(item))))  # type: ignore[var-annotated, arg-type]
             continue
         if kind is dict or kind is OrderedDict:
-            for key in reversed(list(item)):
+            for key in reversed(list(item)):  # type: ignore[call-overload]  # a dict, checked above
                 if type(key) not in (str, int):
                     return TypeError(f"{name}'s dict keys must be strings or integers, got {show(key)} in {place}")
-                stack.append((item[key], f"{place}[{key!r}]", depth + 1))
+                stack.append((item[key], f"{place}[{key!r}]", depth + 1))  # type: ignore[index]
             continue
         note = " (torch 2.4 cannot read it back)" if kind in (complex, bytes, bytearray, set) else ""
         return TypeError(
