@@ -5,6 +5,10 @@
     python3 make.py test     install everything, run every test (package, chapters, site, browser)
                              on every core, then print where the time went
     python3 make.py build    install everything, build the site into site/ (strict), print site/nnbook.pdf
+    python3 make.py test --newest, python3 make.py build --newest
+                             the same in .venv-newest, with nothing pinned: the newest torch, NumPy and
+                             build tools that pyproject.toml admits (on a CPU-only machine, set
+                             PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu first)
     python3 make.py listings rewrite chapter listings of package code from src/nnbook
     python3 make.py lock     rewrite requirements/constraints.txt from the current environment
 
@@ -32,6 +36,9 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
 STAMP = VENV / "nnbook-install.stamp"
+# The "newest" tier: a second environment with nothing pinned, upgraded on every run, so that
+# a release of torch, NumPy or a build tool that changes behaviour is found (CI runs it weekly).
+NEWEST_VENV = ROOT / ".venv-newest"
 # mkdocs' command line, less an import-time cost it never uses (see the script's docstring).
 MKDOCS = ROOT / "tools" / "run_mkdocs.py"
 TEST_REPORT = ROOT / ".cache" / "test-report.xml"
@@ -62,6 +69,40 @@ def constraints_file() -> Path:
     loose = VENV / "constraints-loose.txt"
     loose.write_text(torch_pin + "\n")
     return loose
+
+
+def ensure_newest_environment() -> Path:
+    """Create .venv-newest and install the book's requirements at their newest releases, nothing pinned."""
+    if sys.version_info < (3, 10):
+        sys.exit(f"nnbook needs Python 3.10 or newer; this is {sys.version.split()[0]}")
+    python = NEWEST_VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if not python.exists():
+        print(f"creating a virtual environment in {NEWEST_VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(NEWEST_VENV)
+    # Upgraded on every run, eagerly: "newest" means newest today, not when the environment was made.
+    # Only pyproject.toml's own bounds apply; PIP_EXTRA_INDEX_URL (PyTorch's CPU index) is honoured.
+    run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--upgrade",
+        "--upgrade-strategy",
+        "eager",
+        "-e",
+        ".[book,test]",
+    )
+    frozen = subprocess.run(
+        [str(python), "-m", "pip", "list", "--format=freeze", "--disable-pip-version-check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.splitlines()
+    shown = {"torch", "numpy", "matplotlib", "pytest", "mkdocs", "mkdocs-material", "mkdocs-jupyter", "nbconvert"}
+    print("newest:", ", ".join(p for p in frozen if p.split("==")[0].lower().replace("_", "-") in shown), flush=True)
+    return python
 
 
 def ensure_environment() -> Path:
@@ -139,7 +180,7 @@ def serve(args: argparse.Namespace) -> None:
 
 
 def build(args: argparse.Namespace) -> None:
-    python = ensure_environment()
+    python = ensure_newest_environment() if args.newest else ensure_environment()
     run(python, MKDOCS, "build", "--strict", env=book_env())
     print(f"site written to {ROOT / 'site'}")
     # The whole book as one PDF, printed by Chromium from the site's print page.
@@ -169,7 +210,7 @@ def busy_seconds() -> float:
 
 def test(args: argparse.Namespace) -> None:
     """Run pytest on every core (pytest-xdist), then print the time each phase took."""
-    python = ensure_environment()
+    python = ensure_newest_environment() if args.newest else ensure_environment()
     ensure_node_tools()
     # -n: one worker per core; tests marked with xdist_group stay together on one worker.
     chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in args.pytest_args)
@@ -232,8 +273,13 @@ def main() -> None:
     p_serve.add_argument("--port", type=int, default=8000)
     p_serve.add_argument("--no-reload", action="store_true", help="do not rebuild when files change")
     p_serve.set_defaults(func=serve)
-    commands.add_parser("build", help="build the site into site/ with --strict").set_defaults(func=build)
-    commands.add_parser("test", help="run every test; further arguments go to pytest").set_defaults(func=test)
+    newest = "in .venv-newest, with nothing pinned: the newest release of every dependency"
+    p_build = commands.add_parser("build", help="build the site into site/ with --strict")
+    p_build.add_argument("--newest", action="store_true", help=newest)
+    p_build.set_defaults(func=build)
+    p_test = commands.add_parser("test", help="run every test; further arguments go to pytest")
+    p_test.add_argument("--newest", action="store_true", help=newest)
+    p_test.set_defaults(func=test)
     commands.add_parser("listings", help="rewrite chapter listings from src/nnbook").set_defaults(func=listings)
     commands.add_parser("lock", help="re-pin requirements/constraints.txt").set_defaults(func=lock)
     args, extra = parser.parse_known_args()

@@ -43,6 +43,7 @@ Examples:
 
 from __future__ import annotations
 
+import typing
 from importlib import import_module
 from importlib import metadata as _metadata
 from typing import Any
@@ -77,6 +78,10 @@ from .trainers import (
     train_optim,
     train_scratch,
 )
+
+if typing.TYPE_CHECKING:  # what __getattr__ below loads on first use, so that type checkers know these names too
+    from . import benchmark, cli, distributed, plotting
+    from .plotting import plot_activations, plot_losses, plot_observed_vs_predicted
 
 try:
     # One version number: the one in pyproject.toml, read from the installed package's metadata.

@@ -139,7 +139,7 @@ def int_at_least(value: object, name: str, minimum: int, maximum: int | None = N
     wanted = f"an integer >= {minimum}" if maximum is None else f"an integer from {minimum} to {maximum}"
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise TypeError(f"{name} must be {wanted}, got {show(value)}")
-    if value < minimum or (maximum is not None and value > maximum):
+    if value < minimum or (maximum is not None and value > maximum):  # type: ignore[operator]  # numbers ABCs
         raise ValueError(f"{name} must be {wanted}, got {value}")
     return int(value)
 
@@ -165,7 +165,7 @@ def seed(value: object, name: str = "seed") -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise TypeError(f"{name} must be an integer from 0 to 2**63 - 1, or None, got {show(value)}")
-    if not 0 <= value < SEED_LIMIT:
+    if not 0 <= value < SEED_LIMIT:  # type: ignore[operator]  # typeshed's numbers.Integral has no <
         raise ValueError(f"{name} must be an integer from 0 to 2**63 - 1, or None, got {value}")
     return int(value)
 
@@ -184,7 +184,7 @@ def positive_float(value: object, name: str, maximum: float | None = None) -> fl
     wanted = "a finite number > 0" if maximum is None else f"a number > 0 and <= {maximum:g}"
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name} must be {wanted}, got {show(value)}")
-    if not math.isfinite(value) or value <= 0 or (maximum is not None and value > maximum):
+    if not math.isfinite(value) or value <= 0 or (maximum is not None and value > maximum):  # type: ignore[operator]
         raise ValueError(f"{name} must be {wanted}, got {value}")
     return float(value)
 
@@ -300,13 +300,13 @@ def weights_only_error(value: object, name: str) -> TypeError | ValueError | Non
         if kind in _WEIGHTS_ONLY_LEAVES or kind is torch.Size:
             continue
         if kind in (list, tuple):
-            stack.extend((x, f"{place}[{i}]", depth + 1) for i, x in reversed(list(enumerate(item))))
+            stack.extend((x, f"{place}[{i}]", depth + 1) for i, x in reversed(list(enumerate(item))))  # type: ignore[var-annotated, arg-type]
             continue
         if kind is dict or kind is OrderedDict:
-            for key in reversed(list(item)):
+            for key in reversed(list(item)):  # type: ignore[call-overload]  # a dict, checked above
                 if type(key) not in (str, int):
                     return TypeError(f"{name}'s dict keys must be strings or integers, got {show(key)} in {place}")
-                stack.append((item[key], f"{place}[{key!r}]", depth + 1))
+                stack.append((item[key], f"{place}[{key!r}]", depth + 1))  # type: ignore[index]
             continue
         note = " (torch 2.4 cannot read it back)" if kind in (complex, bytes, bytearray, set) else ""
         return TypeError(

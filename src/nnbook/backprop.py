@@ -17,7 +17,7 @@ the ``n`` rows.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 import torch
 
@@ -102,7 +102,7 @@ def _fits(x: object, params: object) -> bool:
     """True if ``x`` and ``params`` pass every check of `_check_inputs`; False sends them to the detailed checks."""
     if type(x) is not torch.Tensor or type(params) is not dict or len(params) != 4:
         return False
-    w1, b1, w2, b2 = (params.get(name) for name in PARAM_NAMES)
+    w1, b1, w2, b2 = (cast(Any, params.get(name)) for name in PARAM_NAMES)  # their types are checked next
     if not all(type(t) is torch.Tensor for t in (w1, b1, w2, b2)):
         return False
     dtype, device = x.dtype, x.device

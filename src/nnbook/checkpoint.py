@@ -82,7 +82,7 @@ class CheckpointInfo(NamedTuple):
     """
 
     epoch: int
-    extra: dict
+    extra: dict[str, Any]
 
 
 def rng_state() -> dict[str, Any]:
@@ -167,7 +167,7 @@ def check_save_args(
                 "refusing to overwrite it (choose another name)"
             )
     _check_model_and_optimizer(model, optimizer)
-    for key, value in model.state_dict().items():
+    for key, value in model.state_dict().items():  # type: ignore[attr-defined]  # a Module, checked above
         if isinstance(value, torch.Tensor):
             _checks.dense(value, f"model's {key!r}")
     epoch = _checks.non_negative_int(epoch, "epoch")
@@ -180,12 +180,12 @@ def check_save_args(
 
 
 def save_checkpoint(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     model: nn.Module,
     optimizer: torch.optim.Optimizer | None = None,
     *,
     epoch: int = 0,
-    extra: dict | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Path:
     """Write ``model``'s and ``optimizer``'s state, torch's random state, ``epoch`` and ``extra`` to ``path``.
 
@@ -223,7 +223,7 @@ def save_checkpoint(
     return write_checkpoint(path, checkpoint)  # adds the checksum; writes beside path, then renames
 
 
-def write_checkpoint(path: str | os.PathLike, checkpoint: dict[str, Any]) -> Path:
+def write_checkpoint(path: str | os.PathLike[str], checkpoint: dict[str, Any]) -> Path:
     """Add ``checkpoint``'s `checksum` and write it to ``path`` atomically; return the path.
 
     The file is written under a fresh name in ``path``'s folder
@@ -293,7 +293,7 @@ def checksum(checkpoint: Mapping[str, Any]) -> str:
                 )
             flat = value.detach().resolve_conj().resolve_neg().cpu().contiguous().reshape(-1).view(torch.uint8)
             digest.update(f"tensor {value.dtype} {tuple(value.shape)};".encode())
-            digest.update(flat.numpy())  # the bytes in place, through the buffer protocol
+            digest.update(flat.numpy())  # type: ignore[arg-type]  # the bytes in place, through the buffer protocol
         elif isinstance(value, Mapping):
             digest.update(f"{type(value).__name__} {len(value)};".encode())
             stack.extend((k, value[k]) for k in reversed(list(value)))
@@ -305,7 +305,7 @@ def checksum(checkpoint: Mapping[str, Any]) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The checkpoint at ``path`` as a dict, read with ``torch.load(..., weights_only=True)`` onto the CPU.
 
     ``weights_only=True`` unpickles tensors, numbers, strings and containers
@@ -378,8 +378,8 @@ def check_load_args(path: object, model: object, optimizer: object, restore_rng:
     """
     _check_model_and_optimizer(model, optimizer)
     _checks.boolean(restore_rng, "restore_rng")
-    checkpoint = read_checkpoint(path)  # checks every entry, the random state included
-    saved, own = checkpoint["model"], model.state_dict()
+    checkpoint = read_checkpoint(path)  # type: ignore[arg-type]  # checks path, and every entry, the random state too
+    saved, own = checkpoint["model"], model.state_dict()  # type: ignore[attr-defined]  # a Module, checked above
     problems = []
     if missing := [key for key in own if key not in saved]:
         problems.append(f"in the model but not the checkpoint: {', '.join(missing)}")
@@ -396,12 +396,12 @@ def check_load_args(path: object, model: object, optimizer: object, restore_rng:
             f"model does not match the checkpoint: {'; '.join(problems)}; build the model the checkpoint was saved from"
         )
     if optimizer is not None:
-        _check_optimizer_state(checkpoint, optimizer)
+        _check_optimizer_state(checkpoint, optimizer)  # type: ignore[arg-type]  # checked above
     return checkpoint
 
 
 def load_checkpoint(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     model: nn.Module,
     optimizer: torch.optim.Optimizer | None = None,
     *,

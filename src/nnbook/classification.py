@@ -276,7 +276,7 @@ class _ClassifierRun(Run):
         return x, y
 
     def _outputs(self, y: torch.Tensor) -> int:
-        return self._n_classes
+        return self._n_classes  # type: ignore[return-value]  # set before it is read
 
     def _loss_value(self, y_pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(y_pred, y)

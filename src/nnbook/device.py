@@ -149,7 +149,7 @@ def _first_meta(obj: Any, where: str, depth: int) -> str | None:
     if isinstance(obj, dict):
         items = obj.items()
     elif isinstance(obj, (list, tuple)):
-        items = enumerate(obj)
+        items = enumerate(obj)  # type: ignore[assignment]  # both give (key, value) pairs
     else:
         return None
     return next((w for key, value in items if (w := _first_meta(value, f"{where}[{key!r}]", depth + 1))), None)

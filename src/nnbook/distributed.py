@@ -126,7 +126,7 @@ class WorkerError(RuntimeError):
         super().__init__(message)
         self.rank = rank
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[WorkerError], tuple[str, int]]:
         return type(self), (self.args[0], self.rank)
 
 
@@ -343,7 +343,7 @@ def _timeout_seconds(timeout: object) -> float:
         return seconds
     if isinstance(timeout, bool) or not isinstance(timeout, Real):
         raise TypeError(f"timeout must be a number of seconds or a datetime.timedelta, got {_checks.show(timeout)}")
-    if not (math.isfinite(timeout) and MIN_TIMEOUT <= timeout <= MAX_TIMEOUT):
+    if not (math.isfinite(timeout) and MIN_TIMEOUT <= timeout <= MAX_TIMEOUT):  # type: ignore[operator]  # a Real
         raise ValueError(f"timeout must be {wanted}, got {timeout}")
     return float(timeout)
 
@@ -448,7 +448,7 @@ def _check_portable(value: object, where: str) -> None:
     if isinstance(value, (torch.Tensor, *_PLAIN)):
         return
     if type(value) in (list, tuple):
-        for i, item in enumerate(value):
+        for i, item in enumerate(value):  # type: ignore[var-annotated, arg-type]  # a list or tuple
             _check_portable(item, f"{where}[{i}]")
         return
     if isinstance(value, dict):
@@ -482,7 +482,7 @@ def _wait(processes: Sequence[Any], folder: Path, deadline: float, timeout: obje
         if left <= 0:
             running = [rank for rank, p in enumerate(processes) if p.is_alive()]
             _stop(processes)
-            shown = timeout if isinstance(timeout, datetime.timedelta) else f"{float(timeout):g} s"
+            shown = timeout if isinstance(timeout, datetime.timedelta) else f"{float(timeout):g} s"  # type: ignore[arg-type]
             raise TimeoutError(
                 f"rank(s) {', '.join(map(str, running))} of {world_size} still running when the time-out "
                 f"({shown}) ran out, so every process was stopped. A rank that waits in a collective "
@@ -635,7 +635,7 @@ def _sgd_step(model: torch.nn.Module, lr: float) -> None:
     """
     with torch.no_grad():
         for p in model.parameters():
-            p.add_(p.grad, alpha=-lr)
+            p.add_(p.grad, alpha=-lr)  # type: ignore[arg-type]  # backward() filled every .grad
 
 
 def full_batch_reference(
@@ -703,7 +703,7 @@ def hand_data_parallel(
         F.mse_loss(model(x_shard), y_shard).backward()  # this shard's gradient
         for p in model.parameters():
             dist.all_reduce(p.grad, op=dist.ReduceOp.SUM)  # every rank gets the sum over the shards
-            p.grad /= world_size  # the mean of the shard gradients: the full batch's gradient
+            p.grad /= world_size  # type: ignore[operator, assignment]  # the mean of the shard gradients: the full batch's
         _sgd_step(model, lr)  # the same step on every rank, so the copies stay identical
     return {name: p.detach().cpu().clone() for name, p in model.state_dict().items()}
 
@@ -743,7 +743,9 @@ def ddp_data_parallel(
     model = seeded_module(lambda: build_mlp(x.shape[1], d_hidden, y.shape[1]), seed).to(device, x.dtype)
     ddp_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     opt = torch.optim.SGD(ddp_model.parameters(), lr=lr)
-    sampler = DistributedSampler(TensorDataset(x, y), num_replicas=world_size, rank=rank, shuffle=True, seed=seed)
+    sampler: DistributedSampler[Any] = DistributedSampler(
+        TensorDataset(x, y), num_replicas=world_size, rank=rank, shuffle=True, seed=seed
+    )
     loader = DataLoader(TensorDataset(x, y), batch_size=x.shape[0] // world_size, sampler=sampler)
     for epoch in range(steps):
         sampler.set_epoch(epoch)  # a new shuffled order each epoch, the same on every rank
@@ -840,7 +842,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m nnbook.distributed", description=main.__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m nnbook.distributed", description=(main.__doc__ or "").split("\n")[0]
+    )
     parser.add_argument("--rows", type=int, default=1024, help="rows of data (divisible by the number of processes)")
     parser.add_argument("--steps", type=int, default=5, help="full-batch steps")
     options = parser.parse_args(argv)
@@ -871,7 +875,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    status = main()
+    status: int = main()
     # Under torchrun with gloo, torch 2.13 now and then aborts while the interpreter tears a rank
     # down after main() has returned ("terminate called without an active exception", SIGABRT:
     # 1 run in 25 to 40 on a busy 2-core machine), and torchrun then reports the run as failed.

@@ -29,9 +29,10 @@ class TwoLayerNet(nn.Module):
 
     def __init__(self, d_in: int, d_hidden: int, d_out: int) -> None:
         super().__init__()
+        self.d_in: int
         self.d_in, d_hidden, d_out = _checks.layer_sizes(d_in, d_hidden, d_out)
-        self.layer1 = nn.Linear(self.d_in, d_hidden)
-        self.layer2 = nn.Linear(d_hidden, d_out)
+        self.layer1: nn.Linear = nn.Linear(self.d_in, d_hidden)
+        self.layer2: nn.Linear = nn.Linear(d_hidden, d_out)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map ``x`` of shape ``(n, d_in)`` (or ``(d_in,)``) to ``(n, d_out)`` (or ``(d_out,)``)."""

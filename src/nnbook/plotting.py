@@ -4,7 +4,7 @@ so ``import nnbook`` stays as fast as ``import torch``."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import torch
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # matplotlib is imported only when a figure is drawn
 __all__ = ["plot_activations", "plot_decision_boundary", "plot_losses", "plot_observed_vs_predicted"]
 
 
-def _axes(ax):
+def _axes(ax: Axes | None) -> Axes:
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
@@ -26,7 +26,7 @@ def _axes(ax):
     return ax
 
 
-def plot_activations(ax=None, *, lo: float = -5.0, hi: float = 5.0, steps: int = 200):
+def plot_activations(ax: Axes | None = None, *, lo: float = -5.0, hi: float = 5.0, steps: int = 200) -> Axes:
     """Draw sigmoid, tanh, ReLU and GELU over ``[lo, hi]``; returns the ``Axes``.
 
     Examples:
@@ -36,7 +36,7 @@ def plot_activations(ax=None, *, lo: float = -5.0, hi: float = 5.0, steps: int =
     """
     from .activations import ACTIVATIONS
 
-    ax = _checks.axes(ax)
+    ax = cast("Axes | None", _checks.axes(ax))
     lo = _checks.number(lo, "lo")
     hi = _checks.number(hi, "hi")
     if not lo < hi:
@@ -78,7 +78,7 @@ def plot_losses(
         >>> plot_losses(result).get_ylabel()
         'training loss (sse)'
     """
-    ax = _checks.axes(ax)
+    ax = cast("Axes | None", _checks.axes(ax))
     log_y = _checks.boolean(log_y, "log_y")
     if isinstance(losses, TrainResult):
         default_label = f"training loss ({losses.loss})"
@@ -124,7 +124,9 @@ def _curves(losses: object, log_y: bool) -> dict[str, list[float]]:
     return checked
 
 
-def plot_observed_vs_predicted(y_pred: torch.Tensor, y: torch.Tensor, ax=None, *, title: str | None = None):
+def plot_observed_vs_predicted(
+    y_pred: torch.Tensor, y: torch.Tensor, ax: Axes | None = None, *, title: str | None = None
+) -> Axes:
     """Scatter predictions (vertical) against observations (horizontal) with the line y = x; returns the ``Axes``.
 
     The arguments come in torch's order, ``(y_pred, y)``, and must have one shape.
@@ -144,7 +146,7 @@ def plot_observed_vs_predicted(y_pred: torch.Tensor, y: torch.Tensor, ax=None, *
         raise ValueError("y must hold at least one value, got an empty tensor")
     _checks.finite(y_pred, "y_pred")
     _checks.finite(y, "y")
-    ax = _checks.axes(ax)
+    ax = cast("Axes | None", _checks.axes(ax))
     if title is not None:
         title = _checks.text(title, "title")
     observed = y.detach().cpu().double().flatten().numpy()
@@ -214,7 +216,7 @@ def plot_decision_boundary(
     _checks.same_rows(x, "x", y, "y")
     if int(y.max()) >= len(_CLASS_MARKERS):
         raise ValueError(f"y must hold at most {len(_CLASS_MARKERS)} classes (0 to 5), found label {int(y.max())}")
-    ax = _checks.axes(ax)
+    ax = cast("Axes | None", _checks.axes(ax))
     if title is not None:
         title = _checks.text(title, "title")
     steps = _checks.int_at_least(steps, "steps", 2, 2000)

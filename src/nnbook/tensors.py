@@ -69,7 +69,8 @@ def _as_shape(shape: object, name: str) -> tuple[int, ...]:
         return tuple(shape.shape)
     # Any integer type (Python's, NumPy's), not bool: the same dimensions the rest of nnbook takes.
     if isinstance(shape, (torch.Size, tuple, list)) and all(
-        isinstance(d, Integral) and not isinstance(d, bool) and d >= 0 for d in shape
+        isinstance(d, Integral) and not isinstance(d, bool) and d >= 0  # type: ignore[operator]  # numbers ABCs
+        for d in shape
     ):
         return tuple(int(d) for d in shape)
     raise TypeError(f"{name} must be a shape (a tuple of integers >= 0) or a tensor, got {_checks.show(shape)}")

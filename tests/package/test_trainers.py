@@ -631,12 +631,57 @@ def test_a_run_that_diverges_on_its_last_update_raises(level, data_n50):
         nnbook.TRAINERS[level](x, y, epochs=1, lr=1e30, log_every=0, **kwargs)
 
 
+def _half_mse_has_a_gradient() -> bool:
+    """Whether this torch differentiates mse_loss in float16 on the CPU (2.4 does not)."""
+    trial = torch.zeros(1, 1, dtype=torch.float16, requires_grad=True)
+    try:
+        torch.nn.functional.mse_loss(trial, trial.detach()).backward()
+    except RuntimeError:
+        return False
+    return True
+
+
 def test_float16_adam_is_told_about_eps_not_the_learning_rate(data_n50):
     x, y = data_n50
+    if not _half_mse_has_a_gradient():
+        with pytest.raises(TypeError, match=r"^x and y are torch.float16, whose mean squared error this torch"):
+            nnbook.train_optim(x.half(), y.half(), lr=1e-7, epochs=5, log_every=0)
+        return
     with pytest.raises(nnbook.TrainingDivergedError) as info:
         nnbook.train_optim(x.half(), y.half(), lr=1e-7, epochs=5, log_every=0)
     assert "eps" in str(info.value) and "float32" in str(info.value)
     assert "smaller learning rate" not in str(info.value)
+
+
+class _NoGradient(torch.autograd.Function):
+    """Passes its input on; its backward fails as torch 2.4's float16 mse_loss on the CPU did."""
+
+    @staticmethod
+    def forward(ctx, value):
+        return value.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("\"mse_backward_cpu_out\" not implemented for 'Half'")
+
+
+def test_a_dtype_without_a_loss_gradient_is_refused_before_training(monkeypatch, data_n50):
+    def mse_without_gradient(y_pred, y, *args, **kwargs):
+        return _NoGradient.apply((y_pred - y).pow(2).mean())
+
+    monkeypatch.setattr(torch.nn.modules.loss.F, "mse_loss", mse_without_gradient)
+    x, y = data_n50
+    before = x.clone()
+    message = (
+        f"x and y are torch.float16, whose mean squared error this torch ({torch.__version__}) cannot differentiate "
+        "on cpu: \"mse_backward_cpu_out\" not implemented for 'Half'; train in float32 (x.float(), y.float())"
+    )
+    with pytest.raises(TypeError, match=exactly(message)):
+        nnbook.train_optim(x.half(), y.half(), epochs=1, log_every=0)
+    assert torch.equal(x, before)
+    # float32 never needs the trial, so the same broken loss trains until its first backward()
+    with pytest.raises(RuntimeError, match=r'^"mse_backward_cpu_out"'):
+        nnbook.train_optim(x, y, epochs=1, log_every=0)
 
 
 def test_a_diverging_float32_run_is_told_to_lower_the_learning_rate(data_n50):

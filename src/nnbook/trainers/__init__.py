@@ -11,13 +11,15 @@ Every trainer also takes ``batch_size`` (mini-batches, chapter 8), and ``x_val``
 ``y_val`` and ``patience`` (validation losses and early stopping, chapter 9).
 """
 
+from collections.abc import Callable
+
 from .autograd import train_autograd
 from .common import LEVEL_DEFAULTS, EpochCallback, TrainingDivergedError, TrainResult
 from .module import build_mlp, train_module
 from .optim import train_optim
 from .scratch import train_scratch
 
-TRAINERS = {
+TRAINERS: dict[str, Callable[..., TrainResult]] = {
     "scratch": train_scratch,
     "autograd": train_autograd,
     "module": train_module,

@@ -52,8 +52,8 @@ def train_autograd(
             error.backward()
             with torch.no_grad():  # the update itself must not become part of the graph
                 for p in params.values():
-                    p -= run.lr * p.grad
-                    p.grad.zero_()  # gradients add up across backward() calls otherwise
+                    p -= run.lr * p.grad  # type: ignore[operator]  # backward() filled every .grad
+                    p.grad.zero_()  # type: ignore[union-attr]  # gradients add up across backward() calls otherwise
         if run.end_epoch(epoch, params):  # True when early stopping ends the run
             break
     return run.finish(params, predict=lambda new_x: predict(new_x, params))

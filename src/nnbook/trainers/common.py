@@ -185,7 +185,7 @@ class TrainResult:
         # Wall time is left out so that printing a result gives the same text on every run.
         validation = ""
         if self.val_losses:
-            best = self.val_losses[self.best_epoch - 1]
+            best = self.val_losses[self.best_epoch - 1]  # type: ignore[operator]  # set with val_losses
             validation = f"best_epoch={self.best_epoch}, best_val_loss={best:.6g}, "
         return (
             f"TrainResult(level={self.level!r}, epochs={self.epochs}, final_loss={self.final_loss:.6g}, "
@@ -276,37 +276,37 @@ class Run:
             settings.optimizer,
         )
         batch_size, x_val, y_val, patience = settings.batch_size, settings.x_val, settings.y_val, settings.patience
-        self.level = _checks.choice(level, "level", self.LEVELS)
+        self.level: str = _checks.choice(level, "level", self.LEVELS)
         x, y = self._check_data(x, y, "x", "y")
-        self.d_hidden = _checks.positive_int(d_hidden, "d_hidden", maximum=_checks.MAX_UNITS)
-        self.epochs = _checks.positive_int(epochs, "epochs", maximum=10_000_000)
+        self.d_hidden: int = _checks.positive_int(d_hidden, "d_hidden", maximum=_checks.MAX_UNITS)
+        self.epochs: int = _checks.positive_int(epochs, "epochs", maximum=10_000_000)
         # A step of lr times a gradient must fit the dtype: torch's optimizers refuse (with an error
         # deep inside torch) a learning rate that overflows it. 1e-3 of the largest number leaves room.
         largest = torch.finfo(x.dtype).max / 1e3
-        self.lr = _checks.positive_float(lr, "lr", maximum=largest)
-        self.loss = _checks.choice(loss, "loss", self.LOSSES)
-        self.seed = _checks.seed(seed)
-        self.log_every = 0 if log_every is None else _checks.non_negative_int(log_every, "log_every")
+        self.lr: float = _checks.positive_float(lr, "lr", maximum=largest)
+        self.loss: str = _checks.choice(loss, "loss", self.LOSSES)
+        self.seed: int | None = _checks.seed(seed)
+        self.log_every: int = 0 if log_every is None else _checks.non_negative_int(log_every, "log_every")
         if on_epoch is not None:
             _checks.function(on_epoch, "on_epoch", "(epoch, loss) -> None")
-        self.on_epoch = on_epoch
+        self.on_epoch: EpochCallback | None = on_epoch  # type: ignore[assignment]  # checked just above
         if optimizer is not None or self.level in ("optim", "classifier"):
             optimizer = _checks.choice(optimizer, "optimizer", tuple(OPTIMIZERS))
-        self.optimizer = optimizer
-        self.device = x.device if device is None else resolve_device(device)
+        self.optimizer: str | None = optimizer
+        self.device: torch.device = x.device if device is None else resolve_device(device)  # type: ignore[arg-type]
         # detach: the caller's x and y may require grad; training must not write into their .grad
-        self.x = x.detach().to(self.device)  # (n, d_in)
-        self.y = y.detach().to(self.device)  # (n, d_out)
-        self.d_in = x.shape[1]
-        self.d_out = self._outputs(y)
+        self.x: torch.Tensor = x.detach().to(self.device)  # (n, d_in)
+        self.y: torch.Tensor = y.detach().to(self.device)  # (n, d_out)
+        self.d_in: int = x.shape[1]
+        self.d_out: int = self._outputs(y)
         if self.d_in > _checks.MAX_UNITS or self.d_out > _checks.MAX_UNITS:
             raise ValueError(
                 f"x and y must have at most {_checks.MAX_UNITS} columns each, "
                 f"got x {tuple(x.shape)} and y {tuple(y.shape)}"
             )
         _checks.layer_sizes(self.d_in, self.d_hidden, self.d_out)
-        self.n = x.shape[0]
-        self.batch_size = None if batch_size is None else _checks.positive_int(batch_size, "batch_size")
+        self.n: int = x.shape[0]
+        self.batch_size: int | None = None if batch_size is None else _checks.positive_int(batch_size, "batch_size")
         # One batch of all rows is the full batch, in the rows' own order: shuffling it would change
         # nothing but the rounding, and batch_size=n must give exactly the full-batch result.
         # Mini-batches: a DataLoader over the row numbers, so the order is exactly what a seeded
@@ -314,9 +314,16 @@ class Run:
         self._rows_loader: DataLoader | None = None
         if self.batch_size is not None and self.batch_size < self.n:
             shuffle = _checks.generator(self.seed)
-            self._rows_loader = DataLoader(range(self.n), batch_size=self.batch_size, shuffle=True, generator=shuffle)
+            self._rows_loader = DataLoader(
+                range(self.n),  # type: ignore[arg-type]  # a range is a map-style dataset
+                batch_size=self.batch_size,
+                shuffle=True,
+                generator=shuffle,
+            )
+        self.x_val: torch.Tensor | None
+        self.y_val: torch.Tensor | None
         self.x_val, self.y_val = self._validation_data(x_val, y_val)
-        self.patience = None if patience is None else _checks.positive_int(patience, "patience")
+        self.patience: int | None = None if patience is None else _checks.positive_int(patience, "patience")
         if self.patience is not None and self.x_val is None:
             raise ValueError(f"patience={self.patience} needs validation data to watch: pass x_val and y_val too")
         self.losses: list[float] = []
@@ -431,7 +438,7 @@ class Run:
                     f"on_epoch must be a function (epoch, loss) -> None; on_epoch({epoch}, {value:.6g}) raised "
                     f"TypeError: {error}"
                 ) from error
-        return self.patience is not None and epoch - self.best_epoch >= self.patience
+        return self.patience is not None and epoch - self.best_epoch >= self.patience  # type: ignore[operator]
 
     def _validation_loss(self, network: nn.Module | dict[str, torch.Tensor]) -> float:
         with torch.no_grad():
@@ -441,8 +448,8 @@ class Run:
                 y_pred = network(self.x_val)
                 network.train(was_training)
             else:
-                y_pred = predict(self.x_val, network)
-            return self._loss_value(y_pred, self.y_val).item()
+                y_pred = predict(self.x_val, network)  # type: ignore[arg-type]  # called with validation data only
+            return self._loss_value(y_pred, self.y_val).item()  # type: ignore[arg-type]
 
     def finish(
         self,
@@ -463,7 +470,7 @@ class Run:
         if predict is not None:
             _checks.function(predict, "predict", "x -> y_pred")
         if self._best_state is not None:  # early stopping: go back to the best validation epoch
-            _restore(model if params is None else params, self._best_state)
+            _restore(model if params is None else params, self._best_state)  # type: ignore[arg-type]  # one is given
         if params is None:
             if model is None:
                 raise TypeError("finish needs params (with predict) or model; got neither")

@@ -39,7 +39,7 @@ def seeded_mlp(d_in: int, d_hidden: int, d_out: int, seed: int | None) -> nn.Seq
         >>> torch.equal(a[0].weight, b[0].weight)
         True
     """
-    return seeded_module(lambda: build_mlp(d_in, d_hidden, d_out), seed)
+    return seeded_module(lambda: build_mlp(d_in, d_hidden, d_out), seed)  # type: ignore[return-value]
 
 
 def train_module(
@@ -81,7 +81,7 @@ def train_module(
             error.backward()
             with torch.no_grad():
                 for p in model.parameters():
-                    p -= run.lr * p.grad
+                    p -= run.lr * p.grad  # type: ignore[operator, misc]  # backward() filled every .grad
         if run.end_epoch(epoch, model):  # True when early stopping ends the run
             break
     return run.finish(model=model)

@@ -43,7 +43,27 @@ def train_optim(
         True
     """
     run = Run("optim", x, y, Settings.of(locals()))  # checks every argument, once
-    return optimize(run, nn.MSELoss(reduction="sum" if run.loss == "sse" else "mean"))
+    loss_fn = nn.MSELoss(reduction="sum" if run.loss == "sse" else "mean")
+    _check_loss_has_a_gradient(run, loss_fn)
+    return optimize(run, loss_fn)
+
+
+def _check_loss_has_a_gradient(run: Run, loss_fn: nn.Module) -> None:
+    """Refuse, naming x, a half-precision dtype whose gradient ``loss_fn`` lacks on ``run.device``.
+
+    torch 2.4 has no float16 gradient of ``mse_loss`` on the CPU: without this check the first
+    ``backward()`` failed deep inside autograd. A one-number trial costs microseconds.
+    """
+    if run.x.dtype not in (torch.float16, torch.bfloat16):
+        return
+    trial = torch.zeros(1, run.d_out, dtype=run.x.dtype, device=run.device, requires_grad=True)
+    try:
+        loss_fn(trial, trial.detach()).backward()
+    except (RuntimeError, NotImplementedError) as error:
+        raise TypeError(
+            f"x and y are {run.x.dtype}, whose mean squared error this torch ({torch.__version__}) cannot "
+            f"differentiate on {run.device}: {error}; train in float32 (x.float(), y.float())"
+        ) from None
 
 
 def optimize(run: Run, loss_fn: nn.Module) -> TrainResult:
@@ -53,7 +73,7 @@ def optimize(run: Run, loss_fn: nn.Module) -> TrainResult:
     calls this with ``nn.CrossEntropyLoss()``.
     """
     model = seeded_mlp(run.d_in, run.d_hidden, run.d_out, run.seed).to(run.device, run.x.dtype)
-    opt = OPTIMIZERS[run.optimizer](model.parameters(), lr=run.lr)
+    opt = OPTIMIZERS[run.optimizer](model.parameters(), lr=run.lr)  # type: ignore[index]  # set for these levels
     for epoch in range(1, run.epochs + 1):
         for x_batch, y_batch in run.batches():  # all rows at once, unless batch_size asks for mini-batches
             error = loss_fn(model(x_batch), y_batch)
