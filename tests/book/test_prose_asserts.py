@@ -27,8 +27,8 @@ RECORDED = {
     "chapters/02-tensors.md": 53,
     "chapters/03-network-from-scratch.md": 33,
     "chapters/04-autograd.md": 21,
-    "chapters/05-modules.md": 24,
-    "chapters/06-losses-and-optimizers.md": 26,
+    "chapters/05-modules.md": 29,
+    "chapters/06-losses-and-optimizers.md": 35,
     "chapters/07-devices-and-speed.md": 17,  # timings are printed, never asserted
     "chapters/08-mini-batches.md": 26,
     "chapters/09-generalization.md": 40,

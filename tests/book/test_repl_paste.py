@@ -23,6 +23,8 @@ PASTEABLE = [
     "chapters/01-what-a-network-computes.md",
     "chapters/02-tensors.md",
     "chapters/03-network-from-scratch.md",
+    "chapters/05-modules.md",
+    "chapters/06-losses-and-optimizers.md",
     "chapters/10-classification.md",
     "chapters/11-saving-and-initialising.md",
 ]
