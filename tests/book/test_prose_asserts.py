@@ -28,7 +28,7 @@ RECORDED = {
     "chapters/03-network-from-scratch.md": 33,
     "chapters/04-autograd.md": 21,
     "chapters/05-modules.md": 29,
-    "chapters/06-losses-and-optimizers.md": 35,
+    "chapters/06-losses-and-optimizers.md": 36,
     "chapters/07-devices-and-speed.md": 17,  # timings are printed, never asserted
     "chapters/08-mini-batches.md": 26,
     "chapters/09-generalization.md": 40,
