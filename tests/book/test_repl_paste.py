@@ -25,6 +25,8 @@ PASTEABLE = [
     "chapters/03-network-from-scratch.md",
     "chapters/05-modules.md",
     "chapters/06-losses-and-optimizers.md",
+    "chapters/07-devices-and-speed.md",
+    "chapters/08-mini-batches.md",
     "chapters/10-classification.md",
     "chapters/11-saving-and-initialising.md",
 ]
