@@ -67,7 +67,6 @@ from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.data.distributed import DistributedSampler
 
 from . import _checks
-from .data import simulate_regression
 from .trainers.common import seeded_module
 from .trainers.module import build_mlp
 
@@ -126,7 +125,7 @@ class WorkerError(RuntimeError):
         super().__init__(message)
         self.rank = rank
 
-    def __reduce__(self) -> tuple[type[WorkerError], tuple[str, int]]:
+    def __reduce__(self):
         return type(self), (self.args[0], self.rank)
 
 
@@ -343,7 +342,7 @@ def _timeout_seconds(timeout: object) -> float:
         return seconds
     if isinstance(timeout, bool) or not isinstance(timeout, Real):
         raise TypeError(f"timeout must be a number of seconds or a datetime.timedelta, got {_checks.show(timeout)}")
-    if not (math.isfinite(timeout) and MIN_TIMEOUT <= timeout <= MAX_TIMEOUT):  # type: ignore[operator]  # a Real
+    if not (math.isfinite(timeout) and MIN_TIMEOUT <= timeout <= MAX_TIMEOUT):
         raise ValueError(f"timeout must be {wanted}, got {timeout}")
     return float(timeout)
 
@@ -448,7 +447,7 @@ def _check_portable(value: object, where: str) -> None:
     if isinstance(value, (torch.Tensor, *_PLAIN)):
         return
     if type(value) in (list, tuple):
-        for i, item in enumerate(value):  # type: ignore[var-annotated, arg-type]  # a list or tuple
+        for i, item in enumerate(value):
             _check_portable(item, f"{where}[{i}]")
         return
     if isinstance(value, dict):
@@ -482,7 +481,7 @@ def _wait(processes: Sequence[Any], folder: Path, deadline: float, timeout: obje
         if left <= 0:
             running = [rank for rank, p in enumerate(processes) if p.is_alive()]
             _stop(processes)
-            shown = timeout if isinstance(timeout, datetime.timedelta) else f"{float(timeout):g} s"  # type: ignore[arg-type]
+            shown = timeout if isinstance(timeout, datetime.timedelta) else f"{float(timeout):g} s"
             raise TimeoutError(
                 f"rank(s) {', '.join(map(str, running))} of {world_size} still running when the time-out "
                 f"({shown}) ran out, so every process was stopped. A rank that waits in a collective "
@@ -580,6 +579,11 @@ def all_reduce_example(rank: int, world_size: int) -> dict[str, Any]:
     """
     rank, world_size = _check_rank(rank, world_size)
     _check_group(rank, world_size)
+    return _all_reduce_example(rank, world_size)
+
+
+def _all_reduce_example(rank: int, world_size: int) -> dict:
+    """`all_reduce_example` after its checks: the teaching core chapter 12 shows."""
     device = rank_device(rank)
     t = torch.full((3,), float(rank + 1), device=device)  # (3,), different on every rank
     before = t.clone()
@@ -626,18 +630,6 @@ def _check_training(steps: object, lr: object, d_hidden: object, seed: object) -
     return steps, lr, d_hidden, seed
 
 
-def _sgd_step(model: torch.nn.Module, lr: float) -> None:
-    """``p -= lr * p.grad`` for every parameter: the arithmetic of ``torch.optim.SGD(lr=lr).step()`` on the CPU.
-
-    Written out because the first ``torch.optim`` optimizer of a process
-    imports ``torch._dynamo``, seconds of start-up that every new process
-    would pay; ``ddp_data_parallel`` uses ``torch.optim.SGD`` itself.
-    """
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(p.grad, alpha=-lr)  # type: ignore[arg-type]  # backward() filled every .grad
-
-
 def full_batch_reference(
     x: torch.Tensor, y: torch.Tensor, *, steps: int = 1, lr: float = 0.1, d_hidden: int = 32, seed: int = 12
 ) -> dict[str, torch.Tensor]:
@@ -655,11 +647,18 @@ def full_batch_reference(
     """
     x, y = _checks.regression_data(x, y)
     steps, lr, d_hidden, seed = _check_training(steps, lr, d_hidden, seed)
+    return _full_batch_reference(x, y, steps=steps, lr=lr, d_hidden=d_hidden, seed=seed)
+
+
+def _full_batch_reference(x, y, *, steps, lr, d_hidden, seed):
+    """`full_batch_reference` after its checks: the teaching core chapter 12 shows."""
     model = seeded_module(lambda: build_mlp(x.shape[1], d_hidden, y.shape[1]), seed).to(x.device, x.dtype)
     for _ in range(steps):
         model.zero_grad()
         F.mse_loss(model(x), y).backward()  # the mean over all n rows
-        _sgd_step(model, lr)
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(p.grad, alpha=-lr)  # p -= lr * p.grad, as torch.optim.SGD(lr=lr) computes it
     return {name: p.detach().cpu().clone() for name, p in model.state_dict().items()}
 
 
@@ -695,6 +694,11 @@ def hand_data_parallel(
     x, y = _check_shardable(x, y, world_size)
     steps, lr, d_hidden, seed = _check_training(steps, lr, d_hidden, seed)
     _check_group(rank, world_size)
+    return _hand_data_parallel(rank, world_size, x, y, steps=steps, lr=lr, d_hidden=d_hidden, seed=seed)
+
+
+def _hand_data_parallel(rank, world_size, x, y, *, steps, lr, d_hidden, seed):
+    """`hand_data_parallel` after its checks: the teaching core chapter 12 shows."""
     device = rank_device(rank)
     x_shard, y_shard = x[rank::world_size].to(device), y[rank::world_size].to(device)  # (n / world_size, d_in)
     model = seeded_module(lambda: build_mlp(x.shape[1], d_hidden, y.shape[1]), seed).to(device, x.dtype)
@@ -703,8 +707,10 @@ def hand_data_parallel(
         F.mse_loss(model(x_shard), y_shard).backward()  # this shard's gradient
         for p in model.parameters():
             dist.all_reduce(p.grad, op=dist.ReduceOp.SUM)  # every rank gets the sum over the shards
-            p.grad /= world_size  # type: ignore[operator, assignment]  # the mean of the shard gradients: the full batch's
-        _sgd_step(model, lr)  # the same step on every rank, so the copies stay identical
+            p.grad /= world_size  # the mean of the shard gradients: the full batch's gradient
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(p.grad, alpha=-lr)  # the same step on every rank, so the copies stay identical
     return {name: p.detach().cpu().clone() for name, p in model.state_dict().items()}
 
 
@@ -739,13 +745,16 @@ def ddp_data_parallel(
     x, y = _check_shardable(x, y, world_size)
     steps, lr, d_hidden, seed = _check_training(steps, lr, d_hidden, seed)
     _check_group(rank, world_size)
+    return _ddp_data_parallel(rank, world_size, x, y, steps=steps, lr=lr, d_hidden=d_hidden, seed=seed)
+
+
+def _ddp_data_parallel(rank, world_size, x, y, *, steps, lr, d_hidden, seed):
+    """`ddp_data_parallel` after its checks: the teaching core chapter 12 shows."""
     device = rank_device(rank)
     model = seeded_module(lambda: build_mlp(x.shape[1], d_hidden, y.shape[1]), seed).to(device, x.dtype)
     ddp_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     opt = torch.optim.SGD(ddp_model.parameters(), lr=lr)
-    sampler: DistributedSampler[Any] = DistributedSampler(
-        TensorDataset(x, y), num_replicas=world_size, rank=rank, shuffle=True, seed=seed
-    )
+    sampler = DistributedSampler(TensorDataset(x, y), num_replicas=world_size, rank=rank, shuffle=True, seed=seed)
     loader = DataLoader(TensorDataset(x, y), batch_size=x.shape[0] // world_size, sampler=sampler)
     for epoch in range(steps):
         sampler.set_epoch(epoch)  # a new shuffled order each epoch, the same on every rank
@@ -784,8 +793,6 @@ def time_data_parallel(
         >>> [(t["rows"], t["gradient_bytes"]) for t in times[0]]
         [(2, 644), (4, 644)]
     """
-    from torch.utils.benchmark import Timer  # imports setuptools: a quarter of a second, paid only here
-
     rank, world_size = _check_rank(rank, world_size)
     x, y = _check_shardable(x, y, world_size)
     counts = [x.shape[0]] if rows is None else rows
@@ -795,6 +802,15 @@ def time_data_parallel(
     number = _checks.positive_int(number, "number", maximum=1_000_000)
     _, _, d_hidden, seed = _check_training(1, 0.1, d_hidden, seed)
     _check_group(rank, world_size)
+    for count in counts:
+        _check_shardable(x[:count], y[:count], world_size)
+    return _time_data_parallel(rank, world_size, x, y, rows=counts, number=number, d_hidden=d_hidden, seed=seed)
+
+
+def _time_data_parallel(rank, world_size, x, y, *, rows, number, d_hidden, seed):
+    """`time_data_parallel` after its checks: the teaching core chapter 12 shows."""
+    from torch.utils.benchmark import Timer  # imported here: only this worker needs it
+
     device = rank_device(rank)
     model = seeded_module(lambda: build_mlp(x.shape[1], d_hidden, y.shape[1]), seed).to(device, x.dtype)
     grads = [torch.zeros_like(p) for p in model.parameters()]
@@ -804,9 +820,8 @@ def time_data_parallel(
             dist.all_reduce(g, op=dist.ReduceOp.SUM)
 
     timings = []
-    for count in counts:
-        x_part, y_part = _check_shardable(x[:count], y[:count], world_size)
-        x_shard, y_shard = x_part[rank::world_size].to(device), y_part[rank::world_size].to(device)
+    for count in rows:
+        x_shard, y_shard = x[:count][rank::world_size].to(device), y[:count][rank::world_size].to(device)
 
         def compute(x_shard: torch.Tensor = x_shard, y_shard: torch.Tensor = y_shard) -> None:
             model.zero_grad()
@@ -825,61 +840,3 @@ def time_data_parallel(
             }
         )
     return timings
-
-
-# ---------------------------------------------------------------------------
-# Under torchrun
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``torchrun --nproc-per-node=N -m nnbook.distributed``: `ddp_data_parallel` in each process torchrun starts.
-
-    ``torchrun`` starts the processes and sets ``RANK``, ``WORLD_SIZE``,
-    ``LOCAL_RANK``, ``MASTER_ADDR`` and ``MASTER_PORT`` in each; this joins
-    the group they describe (NCCL with a GPU per local process, else gloo),
-    trains on ``simulate_regression(n=...)`` and prints, on rank 0, whether
-    every rank ended with the parameters of `full_batch_reference`.
-    """
-    import argparse
-
-    parser = argparse.ArgumentParser(
-        prog="python -m nnbook.distributed", description=(main.__doc__ or "").split("\n")[0]
-    )
-    parser.add_argument("--rows", type=int, default=1024, help="rows of data (divisible by the number of processes)")
-    parser.add_argument("--steps", type=int, default=5, help="full-batch steps")
-    options = parser.parse_args(argv)
-    if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ:
-        parser.error("run me under torchrun, e.g. torchrun --standalone --nproc-per-node=2 -m nnbook.distributed")
-    rank, world_size = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
-    local = int(os.environ.get("LOCAL_RANK", rank))
-    torch.set_num_threads(1)
-    use_nccl = dist.is_nccl_available() and torch.cuda.is_available() and local < torch.cuda.device_count()
-    if use_nccl:
-        torch.cuda.set_device(local)
-    dist.init_process_group("nccl" if use_nccl else "gloo", timeout=datetime.timedelta(seconds=DEFAULT_TIMEOUT))
-    try:
-        x, y = simulate_regression(n=options.rows, seed=12)
-        params = ddp_data_parallel(rank, world_size, x, y, steps=options.steps)
-        gathered: list[Any] = [None] * world_size
-        dist.all_gather_object(gathered, params)
-    finally:
-        dist.destroy_process_group()
-    if rank == 0:
-        reference = full_batch_reference(x, y, steps=options.steps)
-        gap = max((p[k] - reference[k]).abs().max().item() for p in gathered for k in reference)
-        same = all(torch.equal(p[k], gathered[0][k]) for p in gathered for k in reference)
-        backend = "nccl" if use_nccl else "gloo"
-        print(f"{world_size} processes ({backend}): identical on every rank: {same}")
-        print(f"largest difference from one process's full-batch steps: {gap:.1e}")
-    return 0
-
-
-if __name__ == "__main__":
-    status: int = main()
-    # Under torchrun with gloo, torch 2.13 now and then aborts while the interpreter tears a rank
-    # down after main() has returned ("terminate called without an active exception", SIGABRT:
-    # 1 run in 25 to 40 on a busy 2-core machine), and torchrun then reports the run as failed.
-    # Everything is done and printed by then, so the process leaves without that teardown.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)

@@ -23,6 +23,7 @@ import torch.distributed as dist
 import distributed_workers as workers
 import nnbook
 from nnbook import distributed as nd
+from nnbook import train_ddp
 from nnbook.trainers.common import seeded_module
 
 # Every test that starts processes with launch (here, and the few in test_fuzz_public_api.py and
@@ -319,23 +320,62 @@ def test_nccl_on_two_gpus_matches_one_process():
         assert largest_gap(ranks[0], nd.full_batch_reference(x, y, **SETTINGS)) <= 1e-12
 
 
-# --- torchrun -------------------------------------------------------------------------
+# --- torchrun and chapter 12's recipe ---------------------------------------------------
 
 
-def test_the_torchrun_command_of_chapter_12_runs():
+def run_recipe(tmp_path: Path, *extra: str, nproc: str = "2") -> tuple[subprocess.CompletedProcess, Path]:
     torchrun = Path(sys.executable).with_name("torchrun")
-    command = [str(torchrun), "--standalone", "--nproc-per-node=2", "-m", "nnbook.distributed", "--rows", "64"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    checkpoint = tmp_path / "model.pt"
+    command = [str(torchrun), "--standalone", f"--nproc-per-node={nproc}", train_ddp.__file__]
+    command += ["--checkpoint", str(checkpoint), "--rows", "64", "--epochs", "3", *extra]
+    environment = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, env=environment)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "2 processes (gloo): identical on every rank: True" in done.stdout
-    gap = float(done.stdout.rsplit("largest difference from one process's full-batch steps: ", 1)[1].split()[0])
-    assert gap <= 1e-6
+    return done, checkpoint
 
 
-def test_the_module_outside_torchrun_says_how_to_run_it(monkeypatch, capsys):
-    for name in ("RANK", "WORLD_SIZE"):
-        monkeypatch.delenv(name, raising=False)
+def test_the_recipe_of_chapter_12_runs_under_torchrun_with_gloo(tmp_path):
+    done, checkpoint = run_recipe(tmp_path)
+    assert "2 processes, backend gloo, OMP_NUM_THREADS=1" in done.stdout  # torchrun sets it for 2 processes
+    assert "keys of ddp_model.state_dict() start with 'module.0.weight'" in done.stdout
+    for rank in (0, 1):
+        assert f"rank {rank}: the checkpoint holds this rank's weights: True" in done.stdout
+    saved = torch.load(checkpoint, weights_only=True)
+    x, y = nnbook.simulate_regression(n=64, seed=12)
+    reference = nd.full_batch_reference(x, y, steps=3, lr=0.1, d_hidden=32, seed=12)
+    assert list(saved) == list(reference)  # the unwrapped model: no "module." prefix
+    assert largest_gap(saved, reference) <= 16 * torch.finfo(torch.float32).eps  # weights are below 1 here
+    assert max(v.abs().max().item() for v in reference.values()) < 1
+    assert not list(tmp_path.glob("*.partial"))  # the temporary file was renamed into place
+
+
+def test_the_recipe_outside_torchrun_says_how_to_run_it(monkeypatch, capsys):
+    monkeypatch.delenv("LOCAL_RANK", raising=False)
     with pytest.raises(SystemExit) as exit:
-        nd.main([])
+        train_ddp.main([])
     assert exit.value.code == 2
-    assert "torchrun --standalone --nproc-per-node=2 -m nnbook.distributed" in capsys.readouterr().err
+    assert "torchrun --standalone --nproc-per-node=2 train_ddp.py" in capsys.readouterr().err
+
+
+def test_the_backend_is_chosen_once_for_the_group(monkeypatch):
+    # One GPU, two processes on the machine: a rule decided per process would give local rank 0
+    # NCCL and local rank 1 gloo, and the group would hang. Every rank must choose gloo.
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(dist, "is_nccl_available", lambda: True)
+    assert train_ddp.choose_backend(2) == "gloo"
+    assert train_ddp.choose_backend(1) == "nccl"
+    with pytest.raises(ValueError, match=r"^local_world_size must be at least 1, got 0"):
+        train_ddp.choose_backend(0)
+    with pytest.raises(TypeError, match=r"^local_world_size must be an integer"):
+        train_ddp.choose_backend(True)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(
+    not (dist.is_nccl_available() and GPUS >= 2), reason=f"needs 2 CUDA GPUs and NCCL; this machine has {GPUS} GPU(s)"
+)
+def test_the_recipe_runs_under_torchrun_with_nccl(tmp_path):
+    done, _ = run_recipe(tmp_path)
+    assert "2 processes, backend nccl" in done.stdout
+    assert all(f"rank {rank}: the checkpoint holds this rank's weights: True" in done.stdout for rank in (0, 1))
