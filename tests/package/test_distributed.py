@@ -23,7 +23,7 @@ import torch.distributed as dist
 import distributed_workers as workers
 import nnbook
 from nnbook import distributed as nd
-from nnbook import train_ddp
+from nnbook.distributed import launcher, train_ddp
 from nnbook.trainers.common import seeded_module
 
 # Every test that starts processes with launch (here, and the few in test_fuzz_public_api.py and
@@ -238,7 +238,7 @@ def test_a_function_in_a_script_is_accepted_without_starting_anything(monkeypatc
     worker = _notebook_function()
     script.my_worker = worker
     monkeypatch.setitem(sys.modules, "__main__", script)
-    nd._check_worker(worker)
+    launcher._check_worker(worker)
 
 
 @pytest.mark.parametrize(
