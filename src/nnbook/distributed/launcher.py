@@ -18,6 +18,7 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import importlib
 import inspect
@@ -29,10 +30,10 @@ import pickle
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from multiprocessing import connection as mp_connection
 from numbers import Real
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,8 @@ MIN_TIMEOUT, MAX_TIMEOUT = 1.0, 1e7
 _HOST = "127.0.0.1"
 # After a time-out or a failure, how long a process gets to end after SIGTERM before SIGKILL.
 _GRACE_SECONDS = 5.0
+# How often a rank checks that the launching process still runs.
+_WATCH_SECONDS = 0.2
 
 
 class WorkerError(RuntimeError):
@@ -168,10 +171,18 @@ def launch(
         they must be tensors, numbers, strings, ``None``, or lists, tuples and
         dicts of them; tensors come back on the CPU.
 
+    Each rank runs in a process group (and session) of its own, which the
+    processes it starts join; whenever `launch` stops a run it signals these
+    whole groups, so nothing the run started is left behind. Each rank also
+    checks five times a second that this process still runs, and ends its
+    group when it does not (this process was killed, even with SIGKILL).
+
     Raises:
         WorkerError: a worker raised (or its process died); the message names
-            the rank, and holds the exception and the worker's traceback. The
-            other processes are stopped.
+            the rank, and holds the exception and the worker's traceback, or,
+            for a rank that failed while starting, its own reason where it
+            left one (a script that launches without
+            ``if __name__ == "__main__":``). The other processes are stopped.
         TimeoutError: the run took longer than ``timeout``, for instance
             because one rank waits in a collective that another never calls.
             Every process is stopped before this is raised.
@@ -202,6 +213,7 @@ def launch(
     backend = _backend(backend, world_size)
     start_method = _start_method(start_method)
 
+    _refuse_a_launch_while_a_rank_starts()
     started = time.monotonic()
     store = dist.TCPStore(
         _HOST, 0, world_size, is_master=True, timeout=datetime.timedelta(seconds=seconds), wait_for_workers=False
@@ -209,16 +221,20 @@ def launch(
     with tempfile.TemporaryDirectory(prefix="nnbook-launch-") as folder:
         context = mp.start_processes(
             _run_rank,
-            args=(worker, world_size, args, kwargs, backend, seconds, store.port, folder),
+            args=(worker, world_size, args, kwargs, backend, seconds, store.port, folder, _identity(os.getpid())),
             nprocs=world_size,
             join=False,
             daemon=False,  # a worker may start processes of its own (a DataLoader's workers)
             start_method=start_method,
         )
         try:
-            _wait(context.processes, Path(folder), started + seconds, timeout)
-        finally:
+            _wait(context, Path(folder), started + seconds, timeout)
+        except BaseException:  # a failure, the time-out, or Ctrl-C here: nothing of the run may outlive it
             _stop(context.processes)
+            raise
+        finally:
+            for process in context.processes:
+                process.join()
             for path in context.error_files:  # torch's own record of a failure, which it does not delete
                 if path and os.path.exists(path):
                     os.unlink(path)
@@ -363,8 +379,14 @@ def _run_rank(
     seconds: float,
     port: int,
     folder: str,
+    launcher: tuple[int, str | None],
 ) -> None:
     """What each spawned process runs: join the group, call the worker, save its result, leave."""
+    if hasattr(os, "setsid"):
+        # Its own session and process group, which whatever the worker starts joins: stopping the
+        # group stops them all, and Ctrl-C in a terminal reaches the launcher alone, which stops it.
+        os.setsid()
+    threading.Thread(target=_end_with, args=(launcher,), name="nnbook-watchdog", daemon=True).start()
     # One CPU thread per process: two processes on two cores, each with a thread per core,
     # would oversubscribe the machine and make every process wait for the others' threads.
     torch.set_num_threads(1)
@@ -381,6 +403,7 @@ def _run_rank(
         # close its connections while another is still connecting, which then fails ("connection
         # closed by peer"). Nobody starts the worker until every rank has joined.
         dist.barrier()
+        (Path(folder) / f"{rank}.started").touch()  # past start-up: a failure from here on is the worker's
         try:
             result = worker(rank, world_size, *args, **kwargs)
         except BaseException as error:
@@ -398,6 +421,68 @@ def _run_rank(
         if not (Path(folder) / f"{rank}.error").exists():
             _record_failure(folder, rank, error)
         raise
+
+
+def _identity(pid: int) -> tuple[int, str | None]:
+    """A process id with the time the process started (Linux), so that a reused id is not mistaken for it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return pid, None
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return pid, fields[19] if fields[0] != "Z" else "ended"  # field 22 of stat: the start time
+
+
+def _alive(launcher: tuple[int, str | None]) -> bool:
+    pid, start = launcher
+    if start is not None:
+        return _identity(pid) == launcher  # also False once it is a zombie, killed but not yet reaped
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _end_with(launcher: tuple[int, str | None]) -> None:
+    """Watch the launching process; when it is gone, end this rank and every process it started.
+
+    A thread rather than ``prctl(PR_SET_PDEATHSIG)``: under forkserver a rank's
+    parent is the fork server, not the launcher, and a signal that ends only
+    the rank would leave the processes it started running.
+    """
+    while _alive(launcher):
+        time.sleep(_WATCH_SECONDS)
+    if hasattr(os, "killpg"):
+        os.killpg(os.getpgrp(), signal.SIGKILL)  # this rank's own group (os.setsid in _run_rank)
+    os._exit(1)
+
+
+def _refuse_a_launch_while_a_rank_starts() -> None:
+    """Say why, in the launcher, when a script without ``if __name__ == "__main__":`` launches again in a rank.
+
+    spawn and forkserver start each rank by running the main script again,
+    under the name ``__mp_main__``. Code at its top level that calls `launch`
+    runs again there, where it cannot start processes; the rank writes the
+    reason where the launcher looks for it (a file named after its process id).
+    """
+    main, running_again = sys.modules.get("__main__"), sys.modules.get("__mp_main__")
+    if running_again is None or running_again is main:
+        return
+    script = getattr(running_again, "__file__", None) or "the main script"
+    message = (
+        f"{script} calls launch() when it is imported: every new process runs the main script again, "
+        'so the code that launches must sit under `if __name__ == "__main__":` (see chapter 12)'
+    )
+    with contextlib.suppress(OSError):
+        _startup_file(os.getpid()).write_text(message)
+    raise RuntimeError(message)
+
+
+def _startup_file(pid: int) -> Path:
+    return Path(tempfile.gettempdir()) / f"nnbook-launch-startup-{pid}.txt"
 
 
 def _record_failure(folder: str, rank: int, error: BaseException) -> None:
@@ -442,62 +527,68 @@ def _to_cpu(result: object) -> object:
     return result
 
 
-def _wait(processes: Sequence[Any], folder: Path, deadline: float, timeout: object) -> None:
-    """Wait for every process to end; raise WorkerError or TimeoutError when they do not all end well."""
-    world_size = len(processes)
-    waiting = {p.sentinel: rank for rank, p in enumerate(processes)}
-    while waiting:
+def _wait(context: Any, folder: Path, deadline: float, timeout: object) -> None:
+    """Wait with ``torch.multiprocessing``'s own join; raise WorkerError or TimeoutError unless every rank ends well.
+
+    The caller stops every process (`_stop`) when this raises.
+    """
+    processes = context.processes
+    while True:
         left = deadline - time.monotonic()
         if left <= 0:
             running = [rank for rank, p in enumerate(processes) if p.is_alive()]
-            _stop(processes)
             shown = timeout if isinstance(timeout, datetime.timedelta) else f"{float(timeout):g} s"
             raise TimeoutError(
-                f"rank(s) {', '.join(map(str, running))} of {world_size} still running when the time-out "
-                f"({shown}) ran out, so every process was stopped. A rank that waits in a collective "
-                "(all_reduce, barrier, ...) that another rank does not call in time waits until then: every "
-                "rank must call the same collectives in the same order. If the work just needs longer, "
-                "pass a larger timeout="
+                f"rank(s) {', '.join(map(str, running))} of {len(processes)} still running when the time-out "
+                f"({shown}) ran out, so every process was stopped, with the processes they started. A rank "
+                "that waits in a collective (all_reduce, barrier, ...) that another rank does not call in time "
+                "waits until then: every rank must call the same collectives in the same order. If the work "
+                "just needs longer, pass a larger timeout="
             )
-        for sentinel in mp_connection.wait(list(waiting), timeout=left):
-            rank = waiting.pop(sentinel)
-            processes[rank].join()
-            if processes[rank].exitcode != 0:
-                # The others usually end within moments (their peer is gone); let them say why.
-                end = time.monotonic() + 1.0
-                for process in processes:
-                    process.join(max(0.0, end - time.monotonic()))
-                ended = {r: p.exitcode for r, p in enumerate(processes) if p.exitcode is not None}
-                _stop(processes)
-                raise _first_failure(folder, world_size, ended)
+        try:
+            if context.join(timeout=left):
+                return
+        except (
+            mp.ProcessRaisedException,
+            mp.ProcessExitedException,
+        ) as failure:  # torch has stopped the other ranks (not what they started)
+            raise _first_failure(folder, processes, failure.error_index) from None
 
 
-def _first_failure(folder: Path, world_size: int, ended: dict[int, int]) -> WorkerError:
-    """The failure that came first, with its traceback, naming the ranks that failed after it.
+def _first_failure(folder: Path, processes: Sequence[Any], failed: int) -> WorkerError:
+    """The failure that came first, with its traceback or the rank's own start-up error.
 
-    ``ended`` holds the exit codes of the processes that ended by themselves.
-    A process that ended badly without raising (a crash, ``os._exit``) leaves
-    no record of its time; it is taken to be the cause, since the errors the
-    others raise when a peer vanishes come after it.
+    ``failed`` is the rank torch's join found ended badly. A rank that
+    raised left a record with the time; one that ended without raising (a
+    crash, ``os._exit``, a failed start-up) left none, and is taken to be
+    the cause, since the errors its peers raise when it vanishes come later.
     """
+    world_size = len(processes)
     records = {}
     for rank in range(world_size):
         path = folder / f"{rank}.error"
         if path.is_file():
             records[rank] = pickle.loads(path.read_bytes())
-    crashed = [r for r, code in sorted(ended.items()) if code != 0 and r not in records]
-    notes = ""
-    if crashed:
-        first = crashed[0]
-        code = ended[first]
+    startup = _startup_file(processes[failed].pid)
+    if failed not in records:
+        code = processes[failed].exitcode
         how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
-        message = f"rank {first} of {world_size} ended with {how}, without raising an exception"
+        message = f"rank {failed} of {world_size} ended with {how}, without raising an exception"
+        if startup.is_file():
+            message = f"rank {failed} of {world_size} failed while starting: {startup.read_text()}"
+            startup.unlink()
+        elif not (folder / f"{failed}.started").is_file():
+            message += (
+                " while starting, before the worker was called (its own error, if it printed one, is on "
+                "standard error: the terminal, or the log of the notebook's kernel)"
+            )
         if records:
-            notes += "; then " + "; ".join(f"rank {r} raised {records[r]['error']}" for r in sorted(records))
-        return WorkerError(message + notes, first)
+            message += "; then " + "; ".join(f"rank {r} raised {records[r]['error']}" for r in sorted(records))
+        return WorkerError(message, failed)
     first = min(records, key=lambda r: records[r]["time"])
     later = [r for r in sorted(records) if r != first]
     finished = [r for r in range(world_size) if (folder / f"{r}.pt").is_file()]
+    notes = ""
     if later:
         notes += f" (then rank(s) {', '.join(map(str, later))} failed too)"
     if finished:
@@ -513,21 +604,29 @@ def _first_failure(folder: Path, world_size: int, ended: dict[int, int]) -> Work
     )
 
 
-def _stop(processes: Sequence[Any], grace: float = 0.0) -> None:
-    """End every process that is still running (after ``grace`` seconds, SIGTERM, then SIGKILL); reap them all."""
-    end = time.monotonic() + grace
-    for process in processes:
-        process.join(max(0.0, end - time.monotonic()))
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
+def _stop(processes: Sequence[Any]) -> None:
+    """End every rank and every process it started: SIGTERM to each rank's group, SIGKILL after a grace; reap."""
+    _signal(processes, signal.SIGTERM)
     end = time.monotonic() + _GRACE_SECONDS
     for process in processes:
         process.join(max(0.0, end - time.monotonic()))
+    _signal(processes, signal.SIGKILL)
     for process in processes:
-        if process.is_alive():
-            process.kill()
         process.join()
+
+
+def _signal(processes: Sequence[Any], number: int) -> None:
+    for process in processes:
+        if process.pid is None:
+            continue
+        if hasattr(os, "killpg"):
+            # The rank's group (its id is the rank's process id, from os.setsid in _run_rank) lives on in
+            # the processes the rank started, after the rank itself has ended.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, number)
+        if process.is_alive():  # a rank that is still starting has no group of its own yet
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, number)
 
 
 def _result(folder: Path, rank: int) -> Any:
