@@ -243,7 +243,8 @@ def test_ranks_end_when_the_launching_process_is_killed(tmp_path, number):
         helpers = children_of(launcher.pid)  # the ranks or the forkserver, and the resource tracker
         launcher.send_signal(number)
         launcher.wait(timeout=120)
-        assert wait_until_gone(pids + helpers) == []
+        left = wait_until_gone(pids + helpers)
+        assert left == [], [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in left]
     finally:
         if launcher.poll() is None:
             launcher.kill()
