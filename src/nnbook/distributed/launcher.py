@@ -328,7 +328,7 @@ def _timeout_seconds(timeout: object) -> float:
         return seconds
     if isinstance(timeout, bool) or not isinstance(timeout, Real):
         raise TypeError(f"timeout must be a number of seconds or a datetime.timedelta, got {_checks.show(timeout)}")
-    if not (math.isfinite(timeout) and MIN_TIMEOUT <= timeout <= MAX_TIMEOUT):
+    if not (math.isfinite(timeout) and MIN_TIMEOUT <= timeout <= MAX_TIMEOUT):  # type: ignore[operator]  # a Real
         raise ValueError(f"timeout must be {wanted}, got {timeout}")
     return float(timeout)
 
@@ -529,7 +529,7 @@ def _check_portable(value: object, where: str) -> None:
     if isinstance(value, (torch.Tensor, *_PLAIN)):
         return
     if type(value) in (list, tuple):
-        for i, item in enumerate(value):
+        for i, item in enumerate(value):  # type: ignore[var-annotated, arg-type]  # a list or tuple
             _check_portable(item, f"{where}[{i}]")
         return
     if isinstance(value, dict):
@@ -564,7 +564,7 @@ def _wait(context: Any, folder: Path, deadline: float, timeout: object) -> None:
         left = deadline - time.monotonic()
         if left <= 0:
             running = [rank for rank, p in enumerate(processes) if p.is_alive()]
-            shown = timeout if isinstance(timeout, datetime.timedelta) else f"{float(timeout):g} s"
+            shown = timeout if isinstance(timeout, datetime.timedelta) else f"{float(timeout):g} s"  # type: ignore[arg-type]
             raise TimeoutError(
                 f"rank(s) {', '.join(map(str, running))} of {len(processes)} still running when the time-out "
                 f"({shown}) ran out, so every process was stopped, with the processes they started. A rank "

@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
 def train(options: argparse.Namespace, rank: int, world_size: int, backend: str, device: torch.device) -> None:
     x, y = nnbook.simulate_regression(n=options.rows, seed=options.seed)  # your data: x (n, 3), y (n, 1)
     dataset = TensorDataset(x, y)
-    sampler = DistributedSampler(dataset, shuffle=True, seed=options.seed)  # rank and size from the group
+    # The sampler takes this rank and the number of ranks from the process group.
+    sampler: DistributedSampler = DistributedSampler(dataset, shuffle=True, seed=options.seed)
     batch_size = options.batch_size or len(sampler)  # len(sampler): the rows of this rank's shard
     loader = DataLoader(dataset, batch_size=batch_size, sampler=sampler)
 
