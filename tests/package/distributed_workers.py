@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -59,3 +61,20 @@ def exit_on_rank(rank: int, world_size: int) -> int:
 def return_module(rank: int, world_size: int) -> torch.nn.Module:
     """Returns something launch refuses to unpickle: a whole module."""
     return torch.nn.Linear(2, 1)
+
+
+def start_child_then(rank: int, world_size: int, folder: str, what: str = "hang", bad_rank: int = 1) -> int:
+    """Each rank starts a process of its own (a grandchild of the launcher) and writes both ids to ``folder``.
+
+    Then rank ``bad_rank`` hangs (``what="hang"``) or raises (``what="raise"``), while the others wait in an
+    all-reduce that it never joins.
+    """
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])
+    (Path(folder) / f"{rank}.pid").write_text(str(os.getpid()))
+    (Path(folder) / f"{rank}.child.pid").write_text(str(child.pid))
+    if rank == bad_rank:
+        if what == "raise":
+            raise ValueError(f"rank {rank} fails on purpose")
+        time.sleep(3600)
+    dist.all_reduce(torch.ones(1))
+    return rank

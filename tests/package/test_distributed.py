@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 import types
 from pathlib import Path
 
@@ -23,6 +25,7 @@ import torch.distributed as dist
 import distributed_workers as workers
 import nnbook
 from nnbook import distributed as nd
+from nnbook.distributed import launcher, train_ddp
 from nnbook.trainers.common import seeded_module
 
 # Every test that starts processes with launch (here, and the few in test_fuzz_public_api.py and
@@ -150,6 +153,122 @@ def test_a_hanging_worker_times_out_and_leaves_no_process(tmp_path):
             os.kill(pid, 0)
 
 
+# --- the launcher under faults: nothing it started outlives it ----------------------------
+
+
+def gone(pid: int) -> bool:
+    """True once ``pid`` has ended (a zombie waiting for its parent to reap it counts as ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state == "Z"
+
+
+def wait_until_gone(pids: list[int], seconds: float = 60.0) -> list[int]:
+    """The pids still running after waiting up to ``seconds`` (a generous bound, not a timing check)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and not all(gone(pid) for pid in pids):
+        time.sleep(0.2)
+    return [pid for pid in pids if not gone(pid)]
+
+
+def started_pids(folder: Path) -> list[int]:
+    return [int(path.read_text()) for path in sorted(folder.glob("*.pid"))]
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+
+
+@needs_proc
+def test_a_time_out_stops_the_ranks_and_the_processes_they_started(tmp_path):
+    nd.launch(workers.report, world_size=2)  # the forkserver runs, so the time-out below is not spent starting it
+    with pytest.raises(TimeoutError, match=r"every process was stopped, with the processes they started"):
+        nd.launch(workers.start_child_then, world_size=2, args=(str(tmp_path),), timeout=5)
+    pids = started_pids(tmp_path)
+    assert len(pids) == 4  # two ranks, each with a process of its own
+    assert wait_until_gone(pids, seconds=10) == []
+
+
+@needs_proc
+def test_a_failure_stops_the_ranks_and_the_processes_they_started(tmp_path):
+    with pytest.raises(nd.WorkerError, match=r"^rank 1 of 2 raised ValueError: rank 1 fails on purpose"):
+        nd.launch(workers.start_child_then, world_size=2, args=(str(tmp_path), "raise"), timeout=300)
+    pids = started_pids(tmp_path)
+    assert len(pids) == 4
+    assert wait_until_gone(pids, seconds=10) == []
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+LAUNCHER_SCRIPT = """
+import sys
+import distributed_workers as workers
+from nnbook.distributed import launch
+
+if __name__ == "__main__":
+    launch(workers.start_child_then, world_size=2, args=(sys.argv[1],), timeout=600)
+"""
+
+
+@needs_proc
+@pytest.mark.parametrize(
+    "number", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=["SIGKILL", "SIGTERM", "Ctrl-C"]
+)
+def test_ranks_end_when_the_launching_process_is_killed(tmp_path, number):
+    # SIGKILL and SIGTERM end the launcher without running any of its code: the ranks' watchdogs end
+    # them. Ctrl-C (SIGINT) raises KeyboardInterrupt in the launcher, which stops every rank itself.
+    script = tmp_path / "launcher.py"
+    script.write_text(LAUNCHER_SCRIPT)
+    folder = tmp_path / "pids"
+    folder.mkdir()
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), *sys.path])}
+    launcher = subprocess.Popen([sys.executable, str(script), str(folder)], env=environment)
+    try:
+        end = time.monotonic() + 120
+        while len(started_pids(folder)) < 4 and time.monotonic() < end and launcher.poll() is None:
+            time.sleep(0.2)
+        pids = started_pids(folder)
+        assert len(pids) == 4, "the ranks did not start"
+        helpers = children_of(launcher.pid)  # the ranks or the forkserver, and the resource tracker
+        launcher.send_signal(number)
+        launcher.wait(timeout=120)
+        left = wait_until_gone(pids + helpers)
+        assert left == [], [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in left]
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+            launcher.wait()
+
+
+NO_GUARD_SCRIPT = """
+from nnbook.distributed import all_reduce_example, launch
+
+launch(all_reduce_example, world_size=2, timeout=120)
+"""
+
+
+@pytest.mark.parametrize("start_method", ["forkserver", "spawn"])
+def test_a_script_without_the_main_guard_gets_the_reason(tmp_path, start_method):
+    script = tmp_path / "no_guard.py"
+    script.write_text(NO_GUARD_SCRIPT.replace("timeout=120", f"timeout=120, start_method={start_method!r}"))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("nnbook.distributed.launcher.WorkerError: rank ") and "failed while starting" in last
+    assert "calls launch() when it is imported" in last and 'if __name__ == "__main__":' in last
+
+
 def test_a_result_that_is_not_data_is_refused_with_the_fix():
     with pytest.raises(nd.WorkerError, match=r"TypeError: the worker's result is Linear.*state_dict"):
         nd.launch(workers.return_module, world_size=2)
@@ -237,7 +356,7 @@ def test_a_function_in_a_script_is_accepted_without_starting_anything(monkeypatc
     worker = _notebook_function()
     script.my_worker = worker
     monkeypatch.setitem(sys.modules, "__main__", script)
-    nd._check_worker(worker)
+    launcher._check_worker(worker)
 
 
 @pytest.mark.parametrize(
@@ -319,23 +438,70 @@ def test_nccl_on_two_gpus_matches_one_process():
         assert largest_gap(ranks[0], nd.full_batch_reference(x, y, **SETTINGS)) <= 1e-12
 
 
-# --- torchrun -------------------------------------------------------------------------
+# --- torchrun and chapter 12's recipe ---------------------------------------------------
 
 
-def test_the_torchrun_command_of_chapter_12_runs():
+def run_recipe(tmp_path: Path, *extra: str, nproc: str = "2") -> tuple[subprocess.CompletedProcess, Path]:
     torchrun = Path(sys.executable).with_name("torchrun")
-    command = [str(torchrun), "--standalone", "--nproc-per-node=2", "-m", "nnbook.distributed", "--rows", "64"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    checkpoint = tmp_path / "model.pt"
+    command = [str(torchrun), "--standalone", f"--nproc-per-node={nproc}", train_ddp.__file__]
+    command += ["--checkpoint", str(checkpoint), "--rows", "64", "--epochs", "3", *extra]
+    environment = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, env=environment)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "2 processes (gloo): identical on every rank: True" in done.stdout
-    gap = float(done.stdout.rsplit("largest difference from one process's full-batch steps: ", 1)[1].split()[0])
-    assert gap <= 1e-6
+    return done, checkpoint
 
 
-def test_the_module_outside_torchrun_says_how_to_run_it(monkeypatch, capsys):
-    for name in ("RANK", "WORLD_SIZE"):
-        monkeypatch.delenv(name, raising=False)
+def test_the_recipe_of_chapter_12_runs_under_torchrun_with_gloo(tmp_path):
+    done, checkpoint = run_recipe(tmp_path)
+    assert "2 processes, backend gloo, OMP_NUM_THREADS=1" in done.stdout  # torchrun sets it for 2 processes
+    assert "keys of ddp_model.state_dict() start with 'module.0.weight'" in done.stdout
+    for rank in (0, 1):
+        assert f"rank {rank}: the checkpoint holds this rank's weights: True" in done.stdout
+    saved = torch.load(checkpoint, weights_only=True)
+    x, y = nnbook.simulate_regression(n=64, seed=12)
+    reference = nd.full_batch_reference(x, y, steps=3, lr=0.1, d_hidden=32, seed=12)
+    assert list(saved) == list(reference)  # the unwrapped model: no "module." prefix
+    assert largest_gap(saved, reference) <= 16 * torch.finfo(torch.float32).eps  # weights are below 1 here
+    assert max(v.abs().max().item() for v in reference.values()) < 1
+    assert not list(tmp_path.glob("*.partial"))  # the temporary file was renamed into place
+
+
+def test_the_recipe_outside_torchrun_says_how_to_run_it(monkeypatch, capsys):
+    monkeypatch.delenv("LOCAL_RANK", raising=False)
     with pytest.raises(SystemExit) as exit:
-        nd.main([])
+        train_ddp.main([])
     assert exit.value.code == 2
-    assert "torchrun --standalone --nproc-per-node=2 -m nnbook.distributed" in capsys.readouterr().err
+    assert "torchrun --standalone --nproc-per-node=2 train_ddp.py" in capsys.readouterr().err
+
+
+def test_python_m_nnbook_distributed_help_works_without_docstrings():
+    done = subprocess.run(
+        [sys.executable, "-OO", "-m", "nnbook.distributed", "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--checkpoint" in done.stdout and done.stderr == ""
+
+
+def test_the_backend_is_chosen_once_for_the_group(monkeypatch):
+    # One GPU, two processes on the machine: a rule decided per process would give local rank 0
+    # NCCL and local rank 1 gloo, and the group would hang. Every rank must choose gloo.
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(dist, "is_nccl_available", lambda: True)
+    assert train_ddp.choose_backend(2) == "gloo"
+    assert train_ddp.choose_backend(1) == "nccl"
+    with pytest.raises(ValueError, match=r"^local_world_size must be at least 1, got 0"):
+        train_ddp.choose_backend(0)
+    with pytest.raises(TypeError, match=r"^local_world_size must be an integer"):
+        train_ddp.choose_backend(True)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(
+    not (dist.is_nccl_available() and GPUS >= 2), reason=f"needs 2 CUDA GPUs and NCCL; this machine has {GPUS} GPU(s)"
+)
+def test_the_recipe_runs_under_torchrun_with_nccl(tmp_path):
+    done, _ = run_recipe(tmp_path)
+    assert "2 processes, backend nccl" in done.stdout
+    assert all(f"rank {rank}: the checkpoint holds this rank's weights: True" in done.stdout for rank in (0, 1))

@@ -200,6 +200,7 @@ VALID: dict[str, Callable[[], Any]] = {
     "worker": lambda: nnbook.distributed.all_reduce_example,
     "rank": lambda: 0,
     "world_size": lambda: 1,
+    "local_world_size": lambda: 1,  # nnbook.distributed.train_ddp.choose_backend
     "args": tuple,
     "kwargs": lambda: None,
     "backend": lambda: None,
