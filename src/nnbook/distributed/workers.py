@@ -27,8 +27,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.data.distributed import DistributedSampler
 
 from .. import _checks
-from ..trainers.common import seeded_module
-from ..trainers.module import build_mlp
+from ..trainers.module import seeded_mlp
 from .launcher import MAX_WORLD_SIZE, rank_device
 
 __all__ = [
@@ -124,7 +123,7 @@ def full_batch_reference(
 
 def _full_batch_reference(x, y, *, steps, lr, d_hidden, seed):
     """`full_batch_reference` after its checks: the teaching core chapter 12 shows."""
-    model = seeded_module(lambda: build_mlp(x.shape[1], d_hidden, y.shape[1]), seed).to(x.device, x.dtype)
+    model = seeded_mlp(x.shape[1], d_hidden, y.shape[1], seed).to(x.device, x.dtype)
     for _ in range(steps):
         model.zero_grad()
         F.mse_loss(model(x), y).backward()  # the mean over all n rows
@@ -174,7 +173,7 @@ def _hand_data_parallel(rank, world_size, x, y, *, steps, lr, d_hidden, seed):
     """`hand_data_parallel` after its checks: the teaching core chapter 12 shows."""
     device = rank_device(rank)
     x_shard, y_shard = x[rank::world_size].to(device), y[rank::world_size].to(device)  # (n / world_size, d_in)
-    model = seeded_module(lambda: build_mlp(x.shape[1], d_hidden, y.shape[1]), seed).to(device, x.dtype)
+    model = seeded_mlp(x.shape[1], d_hidden, y.shape[1], seed).to(device, x.dtype)
     for _ in range(steps):
         model.zero_grad()
         F.mse_loss(model(x_shard), y_shard).backward()  # this shard's gradient
@@ -225,7 +224,7 @@ def ddp_data_parallel(
 def _ddp_data_parallel(rank, world_size, x, y, *, steps, lr, d_hidden, seed):
     """`ddp_data_parallel` after its checks: the teaching core chapter 12 shows."""
     device = rank_device(rank)
-    model = seeded_module(lambda: build_mlp(x.shape[1], d_hidden, y.shape[1]), seed).to(device, x.dtype)
+    model = seeded_mlp(x.shape[1], d_hidden, y.shape[1], seed).to(device, x.dtype)
     ddp_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     opt = torch.optim.SGD(ddp_model.parameters(), lr=lr)
     sampler = DistributedSampler(TensorDataset(x, y), num_replicas=world_size, rank=rank, shuffle=True, seed=seed)
@@ -287,7 +286,7 @@ def _time_data_parallel(rank, world_size, x, y, *, rows, number, d_hidden, seed)
     from torch.utils.benchmark import Timer  # imported here: only this worker needs it
 
     device = rank_device(rank)
-    model = seeded_module(lambda: build_mlp(x.shape[1], d_hidden, y.shape[1]), seed).to(device, x.dtype)
+    model = seeded_mlp(x.shape[1], d_hidden, y.shape[1], seed).to(device, x.dtype)
     grads = [torch.zeros_like(p) for p in model.parameters()]
 
     def communicate() -> None:
