@@ -23,6 +23,7 @@ PASTEABLE = [
     "chapters/01-what-a-network-computes.md",
     "chapters/02-tensors.md",
     "chapters/03-network-from-scratch.md",
+    "chapters/04-autograd.md",
     "chapters/05-modules.md",
     "chapters/06-losses-and-optimizers.md",
     "chapters/07-devices-and-speed.md",
