@@ -79,7 +79,8 @@ def on_config(config, **kwargs):
 def on_files(files, config, **kwargs):
     root = Path(config.config_file_path).resolve().parent
     step = _step(root)
-    chapters = [f for f in files.documentation_pages() if f.src_uri.endswith(".md") and step.is_chapter(Path(f.abs_src_path))]
+    pages = [f for f in files.documentation_pages() if f.src_uri.endswith(".md")]
+    chapters = [f for f in pages if step.is_chapter(Path(f.abs_src_path))]
     try:
         pages = step.prepare(Path(config.config_file_path), [Path(f.abs_src_path) for f in chapters])
     except (step.ExecutionError, step.CacheError) as error:

@@ -27,7 +27,6 @@ from latex2mathml.converter import convert
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 
-
 # Display math first, so that "$$a$$" is not read as two inline formulas.
 _TEX = re.compile(
     r"\$\$(?P<d1>.+?)\$\$"

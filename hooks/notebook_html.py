@@ -92,4 +92,3 @@ def on_page_content(html: str, page, config, files, **kwargs) -> str:
     if "jupyter-wrapper" not in html:
         return html
     return tidy(html)
-

@@ -146,7 +146,8 @@ def read_notebook(path: Path):
         return None
     try:
         notebook = nbformat.reads(text, as_version=4)
-        notebook.metadata["nnbook"]["execution_id"]  # noqa: B018  (a store entry always has one)
+        if "execution_id" not in notebook.metadata["nnbook"]:  # every store entry has one
+            raise KeyError("execution_id")
     except Exception as error:  # nbformat raises several types for a damaged file
         log.warning(f"unreadable cache entry {path} ({type(error).__name__}): deleted, recomputing")
         with contextlib.suppress(OSError):
@@ -271,6 +272,9 @@ def execute_one(source: str, target: str, root: str, timeout: int) -> str:
     notebook.cells.append(new_code_cell(PROBE))
     sockets = Path(root) / KERNELS / str(os.getpid())
     config = Config()
+    # The connection file beside the sockets (by default it goes to the system's temporary folder,
+    # where a killed build would leave it).
+    config.KernelManager.connection_file = str(sockets / f"kernel-{uuid.uuid4().hex[:8]}.json")
     if os.name == "posix" and len(str(sockets)) < 80:
         # Unix sockets instead of TCP ports: no port opened, and no warning from the kernel about it.
         config.KernelManager.transport = "ipc"
@@ -362,10 +366,8 @@ def execute(missing: dict[Path, Path], root: Path, timeout: int | None = None) -
     log.info(f"executing {len(order)} chapter(s), {min(jobs(), len(order))} at a time")
     pool = context.Pool(min(jobs(), len(order)), initializer=_worker_start, initargs=(os.getpid(), str(root)))
     try:
-        results = [
-            (s, pool.apply_async(execute_one, (str(s), str(missing[s]), str(root), timeout))) for s in order
-        ]
-        for source, result in results:
+        results = [pool.apply_async(execute_one, (str(s), str(missing[s]), str(root), timeout)) for s in order]
+        for result in results:
             message = result.get()
             if message:
                 raise ExecutionError(message)
@@ -389,9 +391,11 @@ def attach_outputs(notebook, executed):
     code = [c for c in page.cells if c.cell_type == "code"]
     if [c.source for c in ran] != [c.source for c in code]:
         raise ValueError("the stored execution's code cells differ from the chapter's")
-    for cell, done in zip(code, ran):
+    for cell, done in zip(code, ran, strict=True):
         cell.outputs = done.outputs
         cell.execution_count = done.execution_count
+    for index, cell in enumerate(page.cells):
+        cell["id"] = f"cell-{index}"  # jupytext gives new random ids at every read: the same page, the same bytes
     page.metadata["nnbook"] = executed.metadata["nnbook"]
     page.metadata.pop("jupytext", None)
     return page
@@ -443,7 +447,7 @@ def build_lock(root: Path):
     path = root / LOCK
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "a+")
+        handle = open(path, "a+")  # noqa: SIM115  (closed by the with block below)
     except OSError as error:
         raise CacheError(f"cannot write to {path.parent}: {error.strerror or error}") from None
     with handle:
