@@ -141,7 +141,11 @@ class _WheelBuild:
         if base.is_dir():
             shutil.rmtree(base)  # older keys: only the current wheel is kept
         self.folder.mkdir(parents=True)
-        self.path = Path(shutil.copy2(built[0], self.folder / built[0].name))
+        # Copied to a temporary name and renamed: a crash mid-copy leaves no truncated wheel to serve.
+        target, partial = self.folder / built[0].name, self.folder / f".{built[0].name}.tmp"
+        shutil.copy2(built[0], partial)
+        os.replace(partial, target)
+        self.path = target
         self.tmp.cleanup()
         return self.path
 
