@@ -3,9 +3,11 @@
 ``tools/execute_chapters.py`` runs before mkdocs and stores every chapter's executed notebook;
 this hook asks it again for each chapter's page (``prepare``: nothing runs when all is stored,
 and in ``mkdocs serve`` a chapter whose code changed runs here) and sets the page file's
-``abs_src_path`` to that ``.ipynb``, before mkdocs-jupyter's ``on_files`` picks its pages by
-that path (``include: ["*.ipynb"]``). The page, its download and the print page are then all
-made from that one file. Two further jobs make the build safe to run and to interrupt:
+``abs_src_path`` to that ``.ipynb``. It runs after mkdocs-jupyter's ``on_files`` (hooks come after
+the plugins), which has taken the chapter as a notebook page by its jupytext front matter; the
+plugin then renders whatever file ``abs_src_path`` names (its ``include`` lists ``*.ipynb``). The
+page, its download and the print page are all made from that one file. Two further jobs make
+the build safe to run and to interrupt:
 
 - **One build of a checkout at a time**: the build holds ``.cache/build.lock`` from its
   configuration to its end (the operating system releases it if the build is killed).
@@ -23,7 +25,6 @@ import sys
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
 
 log = logging.getLogger("mkdocs.hooks.executed_pages")
 _lock = None  # this build's hold on .cache/build.lock (a context manager)
@@ -74,8 +75,6 @@ def on_config(config, **kwargs):
     return config
 
 
-# Before mkdocs-jupyter's on_files, which decides by this path which files are notebooks.
-@event_priority(50)
 def on_files(files, config, **kwargs):
     root = Path(config.config_file_path).resolve().parent
     step = _step(root)
