@@ -36,6 +36,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import re
 import shutil
@@ -296,7 +297,8 @@ def execute_one(source: str, target: str, root: str, timeout: int) -> str:
         return f"{name}: code cell {index} ran longer than the time-out of {timeout} s:\n{cell}"
     except CellExecutionError as error:
         index, _ = _running_cell(notebook)
-        return f"{name}: code cell {index} raised:\n{error}"
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", str(error))  # IPython colours its tracebacks
+        return f"{name}: code cell {index} raised:\n{plain}"
     probe = notebook.cells.pop()
     printed = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
     environment = json.loads(printed)
@@ -323,13 +325,18 @@ def _running_cell(notebook) -> tuple[int, str]:
     return len(code), code[-1].source if code else ""
 
 
-def _worker_start(parent: int, root: str) -> None:
+def _worker(source: str, target: str, root: str, timeout: int, parent: int, sender) -> None:
+    """A worker process: execute one chapter (:func:`execute_one`) and send back its message ("" when done)."""
     _watch_parent(parent)
     sockets = Path(root) / KERNELS / str(os.getpid())
-    sockets.mkdir(parents=True, exist_ok=True)
-    import atexit
-
-    atexit.register(shutil.rmtree, sockets, True)
+    try:
+        sockets.mkdir(parents=True, exist_ok=True)
+        message = execute_one(source, target, root, timeout)
+    except Exception as error:  # reported by the build, which names the chapter
+        message = f"{Path(source).name}: {type(error).__name__}: {error}"
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+    sender.send(message)
 
 
 def _sweep_kernel_folders(root: Path) -> None:
@@ -362,19 +369,41 @@ def execute(missing: dict[Path, Path], root: Path, timeout: int | None = None) -
     # Larger chapters first, so that no long one is left running alone at the end.
     order = sorted(missing, key=lambda s: -s.stat().st_size)
     context = multiprocessing.get_context("spawn")  # a clean process: nothing of mkdocs' threads is copied
-    started = time.perf_counter()
-    log.info(f"executing {len(order)} chapter(s), {min(jobs(), len(order))} at a time")
-    pool = context.Pool(min(jobs(), len(order)), initializer=_worker_start, initargs=(os.getpid(), str(root)))
+    started, width = time.perf_counter(), min(jobs(), len(order))
+    log.info(f"executing {len(order)} chapter(s), {width} at a time")
+    pending, running = list(order), {}  # running: {process: (source, receiving end of its pipe)}
     try:
-        results = [pool.apply_async(execute_one, (str(s), str(missing[s]), str(root), timeout)) for s in order]
-        for result in results:
-            message = result.get()
-            if message:
-                raise ExecutionError(message)
-        pool.close()
+        while pending or running:
+            while pending and len(running) < width:
+                source = pending.pop(0)
+                receiver, sender = context.Pipe(duplex=False)
+                args = (str(source), str(missing[source]), str(root), timeout, os.getpid(), sender)
+                worker = context.Process(target=_worker, args=args, name=f"nnbook-{source.stem}")
+                worker.start()
+                sender.close()
+                running[worker] = (source, receiver)
+            multiprocessing.connection.wait([r for _, r in running.values()])
+            for worker, (source, receiver) in list(running.items()):
+                if not receiver.poll():
+                    continue
+                try:
+                    message = receiver.recv()
+                except EOFError:  # the worker died without a word (killed, out of memory)
+                    worker.join()
+                    message = f"{source.name}: the worker executing it exited with status {worker.exitcode}"
+                worker.join()
+                del running[worker]
+                if message:
+                    raise ExecutionError(message)
+    except BaseException:
+        # A failure or Ctrl-C: the other workers are killed, and their kernels exit with them
+        # (ipykernel watches the process that started it).
+        for worker in running:
+            worker.kill()
+        for worker in running:
+            worker.join()
+        raise
     finally:
-        pool.terminate()  # on a failure or Ctrl-C: the workers go, and their kernels with them
-        pool.join()
         _sweep_kernel_folders(root)
     log.info(f"executed {len(order)} chapter(s) in {time.perf_counter() - started:.1f} s")
 
