@@ -185,7 +185,7 @@ def test_an_interrupted_build_leaves_no_process_and_the_next_build_is_correct(pr
     assert wait_for(lambda: marked_processes(marker) == [], 30), marked_processes(marker)
     assert stored(project) == []
     if how == "ctrl-c":
-        assert not any(kernels.iterdir())  # removed on the way out
+        assert not any(kernels.iterdir()), [str(p) for p in kernels.rglob("*")]  # removed on the way out
     done = step(project)
     _, err = done.communicate(timeout=300)
     assert done.returncode == 0, err
