@@ -41,6 +41,8 @@ STAMP = VENV / "nnbook-install.stamp"
 NEWEST_VENV = ROOT / ".venv-newest"
 # mkdocs' command line, less an import-time cost it never uses (see the script's docstring).
 MKDOCS = ROOT / "tools" / "run_mkdocs.py"
+# Executes the chapters whose code changed into .cache/executed before mkdocs renders them.
+EXECUTE = ROOT / "tools" / "execute_chapters.py"
 TEST_REPORT = ROOT / ".cache" / "test-report.xml"
 # The lock was resolved on CPython 3.11 and suits 3.11 and newer; on 3.10 only
 # torch is pinned and pip picks versions of the rest that support it.
@@ -168,6 +170,8 @@ def serve(args: argparse.Namespace) -> None:
     site_url = re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.M)
     path = urlparse(site_url.group(1)).path if site_url else "/"
     print(f"building the book, then serving it at http://{address}{path}  (Ctrl+C stops)", flush=True)
+    # Executed here once; after an edit, mkdocs' rebuild executes the chapters whose code changed.
+    run(python, EXECUTE, env=book_env())
     run(
         python,
         MKDOCS,
@@ -181,6 +185,7 @@ def serve(args: argparse.Namespace) -> None:
 
 def build(args: argparse.Namespace) -> None:
     python = ensure_newest_environment() if args.newest else ensure_environment()
+    run(python, EXECUTE, env=book_env())
     run(python, MKDOCS, "build", "--strict", env=book_env())
     print(f"site written to {ROOT / 'site'}")
     # The whole book as one PDF, printed by Chromium from the site's print page.

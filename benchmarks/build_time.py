@@ -5,13 +5,19 @@
 
 The script copies the working tree (tracked and untracked, not ignored files)
 into a temporary folder, so the real tree and its cache stay untouched, and
-runs ``mkdocs build --strict`` there four times:
+builds it there as ``python3 make.py build`` does (the execution step
+``tools/execute_chapters.py`` where the tree has one, then ``mkdocs build --strict``)
+five times:
 
 1. cold: no cache at all;
 2. warm: nothing changed since the cold build;
-3. one chapter touched: a blank line appended to one chapter;
-4. ``src/nnbook`` touched: a comment appended to the package's ``__init__.py``
+3. one prose sentence changed in one chapter (no chapter needs executing);
+4. one code cell changed in that chapter (that chapter alone is executed);
+5. ``src/nnbook`` touched: a comment appended to the package's ``__init__.py``
    (every chapter's output may depend on it, so every chapter runs again).
+
+Beside them it prints a calibration of the machine's speed at that moment: the
+fastest of five runs of a fixed pure-Python loop.
 
 It prints a table of wall-clock and CPU times and, when the build records them, each
 chapter's execution time, wall and CPU (from the executed notebooks in the copy's
@@ -69,34 +75,66 @@ def build(tree: Path) -> tuple[float, float]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree / "src"), env.get("PYTHONPATH")]))
     launcher = tree / "tools" / "run_mkdocs.py"
     command = [str(launcher)] if launcher.is_file() else ["-m", "mkdocs"]
+    steps = [[sys.executable, *command, "build", "--strict", "-q"]]
+    if (tree / "tools" / "execute_chapters.py").is_file():
+        steps.insert(0, [sys.executable, str(tree / "tools" / "execute_chapters.py")])
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, *command, "build", "--strict", "-q"],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    for step in steps:
+        done = subprocess.run(step, cwd=tree, env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            sys.exit(f"build failed in {tree}:\n{done.stdout}{done.stderr}")
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        sys.exit(f"build failed in {tree}:\n{done.stdout}{done.stderr}")
     return seconds, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 def chapter_times(tree: Path) -> dict[str, tuple[float, float | None]]:
-    """(wall, CPU) seconds of each chapter's execution, as recorded by hooks/notebook_cache.py in the newest
-    cache entries; CPU is None where the build did not record it."""
+    """(wall, CPU) seconds of each chapter's execution, as recorded in the newest entries of the store of
+    executed chapters (or of the older builds' cache); CPU is None where the build did not record it."""
     times: dict[str, tuple[float, float, float | None]] = {}
-    for path in (tree / ".cache" / "nnbook-notebooks").glob("*.ipynb"):
+    stored = [*(tree / ".cache" / "executed").glob("*.ipynb"), *(tree / ".cache" / "nnbook-notebooks").glob("*.ipynb")]
+    for path in stored:
         meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("nnbook", {})
         if "source" in meta and "execution_seconds" in meta:
             mtime = path.stat().st_mtime
             if meta["source"] not in times or times[meta["source"]][0] < mtime:
                 times[meta["source"]] = (mtime, meta["execution_seconds"], meta.get("cpu_seconds"))
     return {name: (wall, cpu) for name, (_, wall, cpu) in sorted(times.items())}
+
+
+def calibration() -> float:
+    """Seconds for a fixed pure-Python loop, the fastest of five: how fast this machine is right now."""
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        sum(i * i for i in range(10**7))
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def change_prose(chapter: Path) -> None:
+    """Add a sentence to the first prose paragraph of ``chapter`` (after its front matter and title)."""
+    text = chapter.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    start = lines.index("---", 1) + 1
+    fence = False
+    for index in range(start, len(lines)):
+        fence ^= lines[index].startswith("```")
+        line = lines[index]
+        if not fence and line and line[0].isalpha() and line.rstrip().endswith("."):
+            lines[index] = line.rstrip() + " This sentence was added by the build benchmark."
+            chapter.write_text("\n".join(lines), encoding="utf-8")
+            return
+    raise ValueError(f"no prose line found in {chapter}")
+
+
+def change_code(chapter: Path) -> None:
+    """Add a statement to the first code cell of ``chapter``."""
+    text = chapter.read_text(encoding="utf-8")
+    marker = "```python\n"
+    at = text.index(marker) + len(marker)
+    chapter.write_text(text[:at] + "_benchmark = 1  # added by the build benchmark\n" + text[at:], encoding="utf-8")
 
 
 def cores() -> int:
@@ -122,15 +160,18 @@ def main() -> int:
             flush=True,
         )
 
+        calibrated = [calibration()]
         rows.append(("cold (no cache)", build(tree)))
         cold_chapters = chapter_times(tree)
         rows.append(("warm (nothing changed)", build(tree)))
-        with chapter.open("a") as handle:
-            handle.write("\n")
-        rows.append((f"one chapter touched ({args.chapter})", build(tree)))
+        change_prose(chapter)
+        rows.append((f"one prose sentence changed ({args.chapter})", build(tree)))
+        change_code(chapter)
+        rows.append((f"one code cell changed ({args.chapter})", build(tree)))
         with (tree / "src" / "nnbook" / "__init__.py").open("a") as handle:
             handle.write("\n# touched by benchmarks/build_time.py\n")
         rows.append(("src/nnbook touched", build(tree)))
+        calibrated.append(calibration())
 
     width = max(len(name) for name, _ in rows)
     print(f"\n{'build':<{width}}  wall s   CPU s")
@@ -162,7 +203,11 @@ def main() -> int:
             )
     else:
         print("\n(this build records no per-chapter execution times)")
-    print(f"\nload average after the runs: {os.getloadavg()[0]:.1f}")
+    print(
+        f"\ncalibration (sum of squares below 10**7, fastest of five): {calibrated[0]:.3f} s before the builds,"
+        f" {calibrated[1]:.3f} s after"
+    )
+    print(f"load average after the runs: {os.getloadavg()[0]:.1f}")
     return 0
 
 

@@ -16,9 +16,6 @@ Two sources of TeX reach the pages:
 Text inside ``pre``, ``code``, ``script`` and ``style`` is never touched. A
 formula that latex2mathml cannot convert fails the build, naming the page and
 the formula, rather than reaching a reader as raw TeX.
-
-The typeset HTML of a given input is remembered in ``.cache/``
-(``hooks/build_memo.py``), so a warm build does not parse an unchanged page again.
 """
 
 from __future__ import annotations
@@ -29,8 +26,6 @@ from bs4 import BeautifulSoup, NavigableString
 from latex2mathml.converter import convert
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
-
-from build_memo import memoise
 
 # Display math first, so that "$$a$$" is not read as two inline formulas.
 _TEX = re.compile(
@@ -109,16 +104,9 @@ def typeset_html(html: str, where: str = "page") -> str:
     return typeset(html, where)[0]
 
 
-# A warm build gets the typeset HTML of an unchanged page from .cache/ (hooks/build_memo.py);
-# a formula that fails raises again, since only results are remembered.
-_typeset_html = memoise(typeset_html, packages=("beautifulsoup4", "soupsieve", "latex2mathml"))
-
-
 # Before the plugins (mkdocs-print-site-plugin keeps a copy of each page's content).
 @event_priority(50)
 def on_page_content(html: str, page, config, files, **kwargs) -> str:
     if "$" not in html and "\\(" not in html and "\\[" not in html:
-        return html  # nothing to typeset: not worth a look-up
-    if "jupyter-wrapper" in html:
-        return html  # a notebook page: hooks/notebook_html.py typesets it in the same parse as it tidies it
-    return _typeset_html(html, page.file.src_uri)
+        return html  # nothing to typeset
+    return typeset_html(html, page.file.src_uri)

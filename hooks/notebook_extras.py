@@ -5,11 +5,16 @@
   carries a comment ``# alt: ...`` describing the figure; it becomes the
   image's alt text (continued on lines that start with ``#   ``).
 - **Downloads.** Each notebook page is also written as an ``.ipynb`` next to
-  the page, with the outputs of this build's execution, and all of them as one
+  the page, made from the very notebook the page was rendered from (the stored
+  execution ``hooks/executed_pages.py`` points the page at), and all of them as one
   zip archive; the page links to both. Before the first code cell the download
   gets one more cell, which is not on the page: it installs nnbook, with
   ``%pip``, from the wheel this site serves (``hooks/package_wheel.py``), and
-  does nothing where nnbook is already importable.
+  does nothing where nnbook is already importable (the command is the one
+  ``hooks/package_wheel.py`` puts in ``config.extra["install_command"]``).
+- **The execution's id** (``data-nnbook-execution`` on the notebook's wrapper, on the
+  page and on the print page; ``metadata.nnbook.execution_id`` in the download), so that
+  anyone can check that a page and its download come from one execution.
 - **An environment stamp**: the Python, torch and nnbook versions and the
   device the outputs were computed with, and the build date
   (``SOURCE_DATE_EPOCH`` when set, for reproducible builds).
@@ -21,16 +26,13 @@ import datetime as dt
 import html
 import io
 import os
-import platform
 import re
 import zipfile
-from importlib import metadata
 from pathlib import Path
 
 import nbformat
+from mkdocs.plugins import event_priority
 from mkdocs.utils import get_relative_url
-
-import package_wheel
 
 ARCHIVE = "downloads/nnbook-notebooks.zip"
 NO_ALT = 'alt="No description has been provided for this image"'
@@ -39,14 +41,11 @@ _CODE_TEXT = re.compile(r'<div class="clipboard-copy-txt"[^>]*>(.*?)</div>', re.
 _ALT_COMMENT = re.compile(r"^# alt: (.+(?:\n#   .+)*)", re.MULTILINE)
 _TITLE_END = re.compile(r"(<h1[^>]*>.*?</h1>)", re.DOTALL)
 
-_notebooks: dict[str, bytes] = {}
-_stamp = ""
-_install_cell = ""
+_notebooks: dict[str, bytes] = {}  # this build's downloads, by URL, for the zip
 
 
-def install_cell_source(site_url: str, version: str) -> str:
+def install_cell_source(command: str) -> str:
     """The download's first code cell: install nnbook where it is missing, as notebook users do."""
-    command = package_wheel.install_command(site_url, version)
     requirement = command.removeprefix("pip install ")
     return (
         "# Installs nnbook (and matplotlib) where it is missing: the wheel of the version this\n"
@@ -59,13 +58,6 @@ def install_cell_source(site_url: str, version: str) -> str:
         f"    %pip install {requirement}\n"
         "    importlib.invalidate_caches()"
     )
-
-
-def _executed(source: Path) -> nbformat.NotebookNode:
-    """The chapter as this build executed it (``hooks/notebook_cache.py`` ran every chapter first)."""
-    from notebook_cache import executed_notebook
-
-    return executed_notebook(source)
 
 
 def notebook_bytes(notebook: nbformat.NotebookNode, install_cell: str) -> bytes:
@@ -93,20 +85,17 @@ def build_date() -> str:
     return moment.date().isoformat()
 
 
-def environment_stamp() -> str:
-    # What the kernels reported (hooks/notebook_cache.py): the build itself need not import torch.
-    from notebook_cache import execution_environment
-
-    env = execution_environment() or {
-        "python": platform.python_version(),
-        "torch": metadata.version("torch"),
-        "nnbook": metadata.version("nnbook"),
-        "device": "unknown",
-    }
+def environment_stamp(notebook: nbformat.NotebookNode) -> str:
+    """What the chapter's kernel reported it ran on (``tools/execute_chapters.py``'s probe), and the build date."""
+    env = notebook.metadata["nnbook"]["environment"]
     return (
         f"Outputs on this page were computed with Python {env['python']}, torch {env['torch']} "
         f"and nnbook {env['nnbook']}, on the device {env['device']}; page built {build_date()}."
     )
+
+
+def is_notebook_page(page) -> bool:
+    return (page.file.abs_src_path or "").endswith(".ipynb")
 
 
 def add_alt_text(output: str) -> str:
@@ -121,29 +110,33 @@ def add_alt_text(output: str) -> str:
 
 
 def on_pre_build(config, **kwargs):
-    global _stamp, _install_cell
     _notebooks.clear()
-    _stamp = ""  # computed at the first notebook page, once its chapter has run (hooks/notebook_cache.py)
-    root = Path(config.config_file_path).parent
-    version = package_wheel.project_version(root) if (root / "pyproject.toml").exists() else "0"
-    _install_cell = install_cell_source(config.site_url or "", version)
+
+
+# Before the plugins, so that the print page's copy of the content carries the id too.
+@event_priority(50)
+def on_page_content(html_text: str, page, config, files, **kwargs) -> str:
+    if not is_notebook_page(page):
+        return html_text
+    execution = nbformat.read(page.file.abs_src_path, as_version=4).metadata["nnbook"]["execution_id"]
+    return html_text.replace(
+        '<div class="jupyter-wrapper"', f'<div class="jupyter-wrapper" data-nnbook-execution="{execution}"', 1
+    )
 
 
 def on_post_page(output: str, page, config, **kwargs) -> str:
-    if "jupyter-wrapper" not in output:
+    if not is_notebook_page(page):
         return output
-    global _stamp
-    if not _stamp:
-        _stamp = html.escape(environment_stamp())  # the same for every page of one build
-    source = Path(page.file.abs_src_path)
-    name = f"{source.stem}.ipynb"
-    _notebooks[f"{page.url}{name}"] = notebook_bytes(_executed(source), _install_cell)
+    notebook = nbformat.read(page.file.abs_src_path, as_version=4)  # the file the page was rendered from
+    name = f"{Path(page.file.src_uri).stem}.ipynb"
+    install = install_cell_source(config.extra.get("install_command", "pip install nnbook"))
+    _notebooks[f"{page.url}{name}"] = notebook_bytes(notebook, install)
     archive = get_relative_url(ARCHIVE, page.url)
     header = (
         '<p class="nnbook-downloads">'
         f'<a class="md-button" href="{name}" download>Download this page as a notebook</a> '
         f'<a class="md-button" href="{archive}" download>All chapters (.zip)</a></p>'
-        f'<p class="nnbook-stamp">{_stamp}</p>'
+        f'<p class="nnbook-stamp">{html.escape(environment_stamp(notebook))}</p>'
     )
     output = _TITLE_END.sub(lambda m: m.group(1) + header, output, count=1)
     return add_alt_text(output)

@@ -22,34 +22,12 @@
   (the copy button's source) and the button's "Copied!" notice are marked
   ``data-search-exclude`` for the search plugin: the index holds prose,
   headings and each cell's code once.
-
-- **Mathematics.** A notebook page's formulas are typeset here, by
-  ``hooks/math_assets.py``'s ``typeset_soup``, on the same parse as the rest:
-  one parse and one serialisation of the page instead of two of each. The
-  result is the same as typesetting first and tidying after.
-- **nbconvert's own pass.** nbconvert's ``HTMLExporter`` parses the page it has
-  rendered to give images without one an alt attribute and input and output
-  boxes a tab stop, and serialises it again. The exporters this hook installs
-  (``hooks/nbconvert_exporters.py``, which also keeps nbconvert's compiled
-  templates) skip that pass, and :func:`finish_nbconvert` makes the same
-  changes on this hook's parse, before the rest; on a page nbconvert already
-  finished it changes nothing.
-
-The result for a given input is remembered in ``.cache/`` (``hooks/build_memo.py``),
-so a warm build does not parse an unchanged page again.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from bs4 import BeautifulSoup, Comment
 from mkdocs.plugins import event_priority
-
-import nbconvert_exporters
-from build_memo import memoise
-from math_assets import typeset_soup
 
 # Classes whose elements the search skips. Found with find_all, not CSS selectors: soupsieve's select
 # costs about ten times as much over a chapter's ~10,000 elements, and these are class lookups only.
@@ -86,37 +64,6 @@ def tidy(html: str) -> str:
     return str(soup)
 
 
-def typeset_and_tidy(html: str, where: str = "page") -> str:
-    """The notebook HTML ``html``, finished as nbconvert finishes it (:func:`finish_nbconvert`), with its
-    formulas typeset (``math_assets.typeset_soup``), then tidied."""
-    soup = BeautifulSoup(html, "html.parser")
-    finish_nbconvert(soup)
-    typeset_soup(soup, where)
-    tidy_soup(soup)
-    return str(soup)
-
-
-# What nbconvert's HTMLExporter gives an image without alt text.
-NO_ALT = "No description has been provided for this image"
-
-
-def finish_nbconvert(soup: BeautifulSoup) -> None:
-    """What ``HTMLExporter.from_notebook_node`` does to the page it renders, done in place on ``soup``.
-
-    Every ``img`` without an ``alt`` attribute gets nbconvert's placeholder (``hooks/notebook_extras.py``
-    replaces it with the figure's description), and every ``div.jp-Cell-inputWrapper`` and
-    ``div.jp-OutputArea-output`` inside a ``.jp-Notebook`` gets ``tabindex="0"`` (which :func:`tidy_soup`
-    removes again); nbconvert selects them with CSS, found here with ``find_all``, which is quicker.
-    """
-    for image in soup.find_all("img"):
-        if "alt" not in image.attrs:
-            image.attrs["alt"] = NO_ALT
-    for name in ("jp-Cell-inputWrapper", "jp-OutputArea-output"):
-        for box in soup.find_all("div", class_=name):
-            if box.find_parent(class_="jp-Notebook") is not None:
-                box.attrs["tabindex"] = "0"
-
-
 def tidy_soup(soup: BeautifulSoup) -> None:
     """What :func:`tidy` does, done in place on the parsed page ``soup``."""
     for style in soup.find_all("style"):
@@ -139,30 +86,9 @@ def tidy_soup(soup: BeautifulSoup) -> None:
             exclude_from_search(element)
 
 
-# A warm build gets the HTML of an unchanged page from .cache/ (hooks/build_memo.py), keyed on this file,
-# math_assets.py and the packages' versions; a formula that fails raises again.
-_typeset_and_tidy = memoise(
-    typeset_and_tidy, packages=("beautifulsoup4", "soupsieve", "latex2mathml"), also=(typeset_soup,)
-)
-
-
-def on_config(config, **kwargs):
-    try:
-        from mkdocs_jupyter import nbconvert2
-    except ImportError:  # a site without notebook pages
-        return config
-    folder = Path(config.config_file_path).resolve().parent / nbconvert_exporters.JINJA_CACHE
-    nbconvert_exporters.install(nbconvert2, folder, parse_once=True)  # finish_nbconvert makes up for it
-    return config
-
-
 # Before the plugins (mkdocs-print-site-plugin keeps a copy of each page's content).
 @event_priority(50)
 def on_page_content(html: str, page, config, files, **kwargs) -> str:
     if "jupyter-wrapper" not in html:
         return html
-    return _typeset_and_tidy(html, page.file.src_uri)
-
-
-# mkdocs loads a hook under the name of its path; hooks/render_ahead.py finds this one as ``notebook_html``.
-sys.modules["notebook_html"] = sys.modules[__name__]
+    return tidy(html)

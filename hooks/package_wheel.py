@@ -141,7 +141,11 @@ class _WheelBuild:
         if base.is_dir():
             shutil.rmtree(base)  # older keys: only the current wheel is kept
         self.folder.mkdir(parents=True)
-        self.path = Path(shutil.copy2(built[0], self.folder / built[0].name))
+        # Copied to a temporary name and renamed: a crash mid-copy leaves no truncated wheel to serve.
+        target, partial = self.folder / built[0].name, self.folder / f".{built[0].name}.tmp"
+        shutil.copy2(built[0], partial)
+        os.replace(partial, target)
+        self.path = target
         self.tmp.cleanup()
         return self.path
 
@@ -151,9 +155,19 @@ def cached_wheel(root: Path) -> Path:
     return _WheelBuild(root).wheel()
 
 
+def declared_site_url(config) -> str:
+    """The site address as mkdocs.yml declares it: `mkdocs serve` replaces ``config.site_url`` with its
+    own local address, but readers must be given the deployed site's wheel either way."""
+    declared = re.search(r"^site_url:\s*(\S+)", Path(config.config_file_path).read_text(), re.MULTILINE)
+    return declared.group(1) if declared else (config.site_url or "")
+
+
 def on_config(config, **kwargs):
     global _wheel
     root = Path(config.config_file_path).parent
+    version = project_version(root) if (root / "pyproject.toml").exists() else "0"
+    # For the notebooks' install cell (hooks/notebook_extras.py reads it from the configuration).
+    config.extra["install_command"] = install_command(declared_site_url(config), version)
     # A copy of the hooks without the package's build configuration (the tests build
     # small sites that way) has no wheel to serve.
     _wheel = _WheelBuild(root) if (root / "pyproject.toml").exists() else None
@@ -169,12 +183,7 @@ def on_config(config, **kwargs):
 def on_page_markdown(markdown: str, page, config, **kwargs):
     if _wheel is None or page.file.src_uri != "index.md":
         return markdown
-    root = Path(config.config_file_path).parent
-    # The address as mkdocs.yml declares it: `mkdocs serve` replaces config.site_url with its
-    # own local address, but the home page must name the deployed site's wheel either way.
-    declared = re.search(r"^site_url:\s*(\S+)", Path(config.config_file_path).read_text(), re.MULTILINE)
-    site_url = declared.group(1) if declared else (config.site_url or "")
-    command = install_command(site_url, project_version(root))
+    command = config.extra["install_command"]
     if command not in markdown:
         log.warning(
             "docs/index.md must give readers the command that installs this build's wheel: %s",

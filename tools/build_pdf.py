@@ -26,6 +26,7 @@ import argparse
 import hashlib
 import importlib.metadata
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -78,7 +79,12 @@ def _key(site: Path, files: list[str], chromium_version: str) -> str:
 def _cached(site: Path, chromium_version: str, cache: Path) -> Path | None:
     """A PDF printed earlier from exactly the files ``site`` holds now, if the cache has one."""
     for entry in sorted(cache.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True):
-        recorded = json.loads(entry.read_text())
+        try:
+            recorded = json.loads(entry.read_text())
+        except (OSError, ValueError):  # truncated by a crash, or removed by another build meanwhile
+            print(f"warning: unreadable cache entry {entry}: deleted", file=sys.stderr)
+            entry.unlink(missing_ok=True)
+            continue
         pdf = entry.with_suffix(".pdf")
         if pdf.is_file() and _key(site, recorded["files"], chromium_version) == recorded["key"]:
             entry.touch()  # most recently used
@@ -89,10 +95,13 @@ def _cached(site: Path, chromium_version: str, cache: Path) -> Path | None:
 def _store(site: Path, files: list[str], chromium_version: str, printed: Path, cache: Path) -> None:
     key = _key(site, files, chromium_version)
     cache.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(printed, cache / f"{key}.pdf.tmp")
-    (cache / f"{key}.pdf.tmp").replace(cache / f"{key}.pdf")
-    (cache / f"{key}.json.tmp").write_text(json.dumps({"key": key, "files": files}, indent=1))
-    (cache / f"{key}.json.tmp").replace(cache / f"{key}.json")
+    # Unique temporary names, renamed into place: another build at the same time sees whole files only.
+    pdf_tmp = cache / f"{key}.{os.getpid()}.pdf.tmp"
+    shutil.copyfile(printed, pdf_tmp)
+    pdf_tmp.replace(cache / f"{key}.pdf")
+    json_tmp = cache / f"{key}.{os.getpid()}.json.tmp"
+    json_tmp.write_text(json.dumps({"key": key, "files": files}, indent=1))
+    json_tmp.replace(cache / f"{key}.json")
     for old in sorted(cache.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)[KEPT:]:
         old.with_suffix(".pdf").unlink(missing_ok=True)
         old.unlink(missing_ok=True)

@@ -3,9 +3,9 @@
 
     .venv/bin/python tools/check_reproducible.py [--jobs N]
 
-The build keeps each chapter's executed notebook in ``.cache/nnbook-notebooks``,
-keyed on everything its output depends on (``hooks/notebook_cache.py``); a
-chapter with no execution for its current key is executed for the cache first.
+The build keeps each chapter's executed notebook in ``.cache/executed``,
+keyed on everything its output depends on (``tools/execute_chapters.py``); a
+chapter with no execution for its current key is executed for the store first.
 This script then executes every notebook page again in new kernels, ``--jobs``
 at a time (default: one per core; ``--jobs 1`` runs them one after another, so
 a cache filled by a parallel build is compared with a sequential execution).
@@ -91,20 +91,34 @@ def compare_notebooks(name: str, a, b) -> list[str]:
     return differences
 
 
-def notebook_cache():
-    """The build's hook module, which executes and caches the chapters."""
-    sys.path.insert(0, str(ROOT / "hooks"))
-    import notebook_cache as module
+def execute_chapters():
+    """The build's execution step, which executes and stores the chapters."""
+    if str(ROOT / "tools") not in sys.path:
+        sys.path.insert(0, str(ROOT / "tools"))
+    import execute_chapters as module
 
     return module
 
 
-def notebook_sources() -> list[Path]:
-    """The pages the build executes, as mkdocs and mkdocs-jupyter decide it from mkdocs.yml."""
-    from mkdocs.config import load_config
+def build_execution(source: Path):
+    """The executed notebook the build renders for chapter ``source`` (executed now if not stored)."""
+    import nbformat
 
-    config = load_config(str(ROOT / "mkdocs.yml"))
-    return notebook_cache().notebook_sources(config)
+    pages = execute_chapters().prepare(ROOT / "mkdocs.yml", [source])
+    return nbformat.read(pages[Path(source).resolve()], as_version=4)
+
+
+def fresh_executions(sources: list[Path]) -> dict:
+    """Each chapter of ``sources`` executed afresh, in new kernels: {source: notebook}."""
+    import tempfile
+
+    import nbformat
+
+    step = execute_chapters()
+    with tempfile.TemporaryDirectory(prefix="nnbook-fresh-") as folder:
+        targets = {source: Path(folder) / f"{source.stem}.ipynb" for source in sources}
+        step.execute(targets, ROOT)
+        return {source: nbformat.read(target, as_version=4) for source, target in targets.items()}
 
 
 def main() -> int:
@@ -112,14 +126,16 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, help="kernels at once for the fresh executions (default: one per core)")
     args = parser.parse_args()
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    cache = notebook_cache()
-    sources = notebook_sources()
+    import nbformat
+
+    step = execute_chapters()
+    sources = step.chapters(ROOT / "mkdocs.yml")
     print(f"{len(sources)} notebook pages; reading (or making) the build's executions", flush=True)
-    used = cache.cached_or_executed(sources, ROOT)
+    used = {s: nbformat.read(p, as_version=4) for s, p in step.prepare(ROOT / "mkdocs.yml", sources).items()}
     if args.jobs:
         os.environ["NNBOOK_JOBS"] = str(args.jobs)
-    print(f"executing them afresh, {cache.jobs()} at a time", flush=True)
-    fresh = cache.execute_all(sources, ROOT)
+    print(f"executing them afresh, {step.jobs()} at a time", flush=True)
+    fresh = fresh_executions(sources)
     differences = []
     for source in sources:
         differences += compare_notebooks(source.relative_to(ROOT).as_posix(), used[source], fresh[source])

@@ -21,17 +21,10 @@ The environment and the first notebook (the install) are made once per run
 (``reader`` below); each of the other notebooks is a test of its own. Under
 pytest-xdist these tests all run in one test process (their ``xdist_group``):
 the install takes a while, and a second process that needed the environment
-would only wait for it, where now it runs other tests meanwhile; one process
-also needs only one template to fork kernels from (below). Each notebook's
+would only wait for it, where now it runs other tests meanwhile. Each notebook's
 execution must reproduce the build's, cell by cell: that one execution stands
 in for a second build.
 
-Those kernels are forked (``hooks/kernel_fork.py``, on Linux and macOS) from one
-template process per test process, run by the reader's python in the reader's
-environment and started after the install, which imported torch, NumPy, matplotlib
-and ipykernel from that environment once: each notebook still runs top to bottom
-in a fresh kernel of the reader's environment, without paying those imports again.
-The first notebook (the install) runs in a kernel started the usual way.
 """
 
 from __future__ import annotations
@@ -172,14 +165,14 @@ def reader_settings(mp: pytest.MonkeyPatch, folder: Path) -> None:
     """The environment variables the reader's kernels and their %pip see."""
     for variable in NOT_THE_READERS:
         mp.delenv(variable, raising=False)
-    # The build's kernels get their environment from hooks/kernel_env.py: figures on a
+    # The build's kernels get their environment from tools/execute_chapters.py: figures on a
     # transparent background (they suit both colour schemes) and one computing thread. The
     # reader's kernel gets the same variables, so that its outputs can be compared with the
     # build's digit for digit and its figures pixel for pixel.
-    sys.path.insert(0, str(ROOT / "hooks"))
-    import kernel_env
+    sys.path.insert(0, str(ROOT / "tools"))
+    import execute_chapters
 
-    for variable, value in kernel_env.kernel_variables(folder / "matplotlib").items():
+    for variable, value in execute_chapters.kernel_variables(folder / "matplotlib").items():
         mp.setenv(variable, value)
     # The book's pins, so pip resolves the same NumPy and matplotlib as the book (from its cache).
     mp.setenv("PIP_CONSTRAINT", str(ROOT / "requirements" / "constraints.txt"))
@@ -198,77 +191,21 @@ def download(served: str, source: Path):
 
 def reader_kernel_environment() -> dict[str, str]:
     """The environment of the reader's kernels: this process's (see :func:`reader_settings`), less pytest's
-    per-test variable, which a reader does not have (and which would stop kernels from being forked)."""
+    per-test variable, which a reader does not have."""
     return {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}
 
 
-class ReaderForks:
-    """Fork servers (``hooks/kernel_fork.py``) run by the reader's python, one per kernel environment.
-
-    Each imports torch, NumPy, matplotlib and ipykernel once, from the reader's environment, after
-    nnbook's install put NumPy and matplotlib there; each notebook's kernel is a fork of it, a fresh
-    kernel that has not paid those imports. Where forking is impossible, kernels start the usual way.
-    """
-
-    def __init__(self):
-        self.folder = tempfile.TemporaryDirectory(prefix="nnbook-forks-")  # short: a socket path has ~100 bytes
-        self.servers: dict = {}
-
-    def socket_for(self, python: Path, env: dict[str, str]) -> str | None:
-        kernel_fork = _hook("kernel_fork")
-        key = (str(python), tuple(sorted(env.items())))
-        if key not in self.servers:
-            socket_path = os.path.join(self.folder.name, f"f{len(self.servers)}")
-            server = kernel_fork.ForkServer(socket_path, python=str(python), env=env, cwd=self.folder.name)
-            server.start()
-            self.servers[key] = server
-        server = self.servers[key]
-        return server.socket_path if server.running else None
-
-    def forked(self, python: Path, env: dict[str, str]) -> int:
-        """How many kernels the template of ``python`` and ``env`` has forked."""
-        return self.servers[(str(python), tuple(sorted(env.items())))].forked
-
-    def close(self):
-        for server in self.servers.values():
-            server.stop()
-        self.folder.cleanup()
-
-
-@pytest.fixture(scope="session")
-def forks():
-    """The reader's fork servers; None (every kernel started the usual way) with ``NNBOOK_FORK_KERNELS=0``."""
-    if os.environ.get("NNBOOK_FORK_KERNELS", "1") == "0":
-        yield None
-        return
-    made = ReaderForks()
-    yield made
-    made.close()
-
-
-def _hook(name: str):
-    sys.path.insert(0, str(ROOT / "hooks"))
-    return __import__(name)
-
-
-def execute(notebook, python: Path, work: Path, forks: ReaderForks | None = None) -> None:
-    """Run ``notebook`` top to bottom in a kernel started by the reader's python, in ``work``.
-
-    With ``forks``, the kernel is forked from a template process of the reader's python that has
-    already imported torch (see :class:`ReaderForks`)."""
+def execute(notebook, python: Path, work: Path) -> None:
+    """Run ``notebook`` top to bottom in a kernel started by the reader's python, in ``work``."""
     import nbclient
     from jupyter_client.manager import KernelManager
 
     env = reader_kernel_environment()
-    forked = forks.socket_for(python, env) if forks is not None else None
     # The kernel's sockets are files; a Unix socket's path may not pass 107 bytes, which a
     # folder under pytest's temporary root can, so they live in a short folder of their own.
     with tempfile.TemporaryDirectory(prefix="nnbook-kernel-") as sockets:
-        kernel = _hook("kernel_fork").manager_class(KernelManager, forked)(
-            transport="ipc", ip=os.path.join(sockets, "k")
-        )
+        kernel = KernelManager(transport="ipc", ip=os.path.join(sockets, "k"))
         kernel.kernel_spec.argv[0] = str(python)  # the reader's python runs the kernel
-        before = forks.forked(python, env) if forked else 0
         try:
             nbclient.NotebookClient(
                 notebook, km=kernel, timeout=600, resources={"metadata": {"path": str(work)}}
@@ -276,8 +213,6 @@ def execute(notebook, python: Path, work: Path, forks: ReaderForks | None = None
         finally:
             if kernel.has_kernel:
                 kernel.shutdown_kernel()
-        # The template forked this kernel (rather than refusing, which would start the usual one).
-        assert not forked or forks.forked(python, env) == before + 1, "the reader's kernel was not forked"
 
 
 def install_printed(notebook) -> str:
@@ -333,15 +268,15 @@ def reader(site, served, tmp_path_factory) -> Reader:
 
 
 def build_execution(source: Path):
-    """The execution of ``source`` that the build rendered (its notebook cache)."""
+    """The execution of ``source`` that the build rendered (from the execution step's store)."""
     sys.path.insert(0, str(ROOT / "tools"))
     import check_reproducible
 
-    return check_reproducible, check_reproducible.notebook_cache().executed_notebook(source)
+    return check_reproducible, check_reproducible.build_execution(source)
 
 
 @pytest.mark.parametrize("source", READER_PAGES, ids=lambda p: p.stem)
-def test_downloaded_notebook_runs_for_a_reader(site, served, reader, forks, source, tmp_path, monkeypatch):
+def test_downloaded_notebook_runs_for_a_reader(site, served, reader, source, tmp_path, monkeypatch):
     import nbformat
 
     page, data, notebook = download(served, source)
@@ -370,7 +305,7 @@ def test_downloaded_notebook_runs_for_a_reader(site, served, reader, forks, sour
     else:
         point_at(notebook, served)
         reader_settings(monkeypatch, reader.folder)
-        execute(notebook, reader.python, reader.work, forks)
+        execute(notebook, reader.python, reader.work)
         assert install_printed(notebook) == "", "the install cell ran although nnbook was installed"
 
     # The reader's execution reproduces the build's, cell by cell (cells that measure time

@@ -142,8 +142,8 @@ def test_math_is_typeset_at_build_time(site):
 
 
 def test_a_failing_cell_fails_the_build_with_its_chapter_named(tmp_path):
-    """With the book's hooks (chapters executed in the background, rendered ahead): the build fails,
-    and names the chapter whose cell raised and the error, not the chapter that ran beside it."""
+    """Chapters executed in parallel: the build fails, and names the chapter whose cell raised, the cell
+    and the error, not the chapter that ran beside it."""
     config = small_project(
         tmp_path,
         {
@@ -154,8 +154,8 @@ def test_a_failing_cell_fails_the_build_with_its_chapter_named(tmp_path):
     done = build(config, tmp_path / "site")
     output = done.stdout + done.stderr
     assert done.returncode != 0
-    assert "broken.md: a cell raised" in output and "this cell is broken on purpose" in output, output
-    assert "fine.md: a cell raised" not in output
+    assert "broken.md: code cell 1 raised" in output and "this cell is broken on purpose" in output, output
+    assert "fine.md: code cell" not in output
 
 
 def test_changing_the_package_changes_the_page(tmp_path):
@@ -227,11 +227,31 @@ def test_internal_links_and_anchors_resolve(site):
 
 
 def build_execution(source: Path):
-    """The executed notebook the site's build rendered for ``source`` (from the build's cache)."""
+    """The executed notebook the site's build rendered for ``source`` (from the build's store)."""
     sys.path.insert(0, str(ROOT / "tools"))
     import check_reproducible
 
-    return check_reproducible.notebook_cache().executed_notebook(source)
+    return check_reproducible.build_execution(source)
+
+
+def test_page_download_zip_and_print_page_come_from_one_execution(site):
+    """Each chapter's page, its notebook download, the zip's copy and the print page carry one execution id."""
+    import json
+    import zipfile
+
+    print_page = (site / "print_page" / "index.html").read_text(encoding="utf-8")
+    with zipfile.ZipFile(site / "downloads" / "nnbook-notebooks.zip") as archive:
+        zipped = {Path(name).stem: json.loads(archive.read(name)) for name in archive.namelist()}
+    ids = set()
+    for source in NOTEBOOK_PAGES:
+        on_page = re.findall(r'data-nnbook-execution="(\w+)"', chapter_html(site, source))
+        download = json.loads((site / source.parent.name / source.stem / f"{source.stem}.ipynb").read_text())
+        execution = download["metadata"]["nnbook"]["execution_id"]
+        assert on_page == [execution], source.name
+        assert zipped[source.stem]["metadata"]["nnbook"]["execution_id"] == execution
+        assert print_page.count(f'data-nnbook-execution="{execution}"') == 1, source.name
+        ids.add(execution)
+    assert len(ids) == len(NOTEBOOK_PAGES)  # one execution per chapter, none shared
 
 
 # The downloads themselves are run by tests/site/test_reader.py, in a reader's environment.
