@@ -227,7 +227,7 @@ def test(args: argparse.Namespace) -> None:
     # A run starts dozens of Python processes (pytest's, mkdocs builds, kernels, process groups)
     # that import the same files of this repository. With PYTHONDONTWRITEBYTECODE set (some
     # containers set it) each one compiled them again, and pytest rewrote the asserts of every test
-    # module in every worker: about 6 CPU s a run (docs/benchmarks.md). The bytecode goes where
+    # module in every worker: about 6 CPU s a run (docs/changelog.md). The bytecode goes where
     # Python puts it by default, __pycache__ folders that git ignores.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     started = time.perf_counter()

@@ -56,7 +56,7 @@ def source_without_docstring(dotted: str) -> str:
 def listings(text: str):
     """Yield (name, start, end) for each marked fence; lines[start:end] is the fence body."""
     lines = text.splitlines()
-    in_example = False  # markers inside a ~~~ block are examples of the syntax (docs/contributing.md)
+    in_example = False  # markers inside a ~~~ block are examples of the syntax (docs/maintainers/contributing.md)
     for i, line in enumerate(lines):
         if line.startswith("~~~"):
             in_example = not in_example

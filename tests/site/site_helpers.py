@@ -171,7 +171,7 @@ def find_chromium(*, headless_shell: bool = True) -> str | None:
     shell is the browser without the rest of Chrome around it (it is what Playwright itself
     launches for headless work): the same Blink and V8, so pages lay out, run and print alike,
     and the browser tests take about a third less CPU time than with the whole browser in
-    headless mode (``docs/benchmarks.md``). ``headless_shell=False`` skips it, for tools that need the whole
+    headless mode (``docs/changelog.md``). ``headless_shell=False`` skips it, for tools that need the whole
     browser (Lighthouse).
     """
     if os.environ.get("NNBOOK_CHROMIUM"):
