@@ -175,7 +175,9 @@ def check_save_args(
         extra = {}
     if not isinstance(extra, dict):
         raise TypeError(f"extra must be a dict or None, got {_checks.show(extra)}")
-    _check_loadable(extra, "extra")
+    error = _checks.weights_only_error(extra, "extra")
+    if error is not None:
+        raise error
     return path, epoch, extra
 
 
@@ -548,16 +550,6 @@ def _check_rng(rng: object, name: str) -> None:
             generator.set_state(state.cpu())
         except RuntimeError as err:
             raise ValueError(f"{name}['{key}'] is not a state the generator accepts ({err})") from None
-
-
-def _check_loadable(value: object, where: str, depth: int = 0) -> None:
-    """Raise unless ``torch.load(..., weights_only=True)`` can read ``value`` back.
-
-    Kept for `nnbook.distributed` until it asks `nnbook._checks.weights_only_error` itself.
-    """
-    error = _checks.weights_only_error(value, where)
-    if error is not None:
-        raise error
 
 
 def _file_kind(path: Path) -> str:

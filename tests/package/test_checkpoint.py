@@ -765,12 +765,20 @@ def test_one_answer_to_can_this_be_loaded_with_weights_only(value):
         # complex, bytes and set load on torch >= 2.5 only: the oldest environment shows torch 2.4 refusing them
 
 
-def test_checkpoint_and_its_old_helper_give_the_shared_answer():
-    from nnbook.checkpoint import _check_loadable  # kept for nnbook.distributed until it switches
+def test_checkpoints_and_launch_results_share_one_weights_only_answer(tmp_path):
+    """save_checkpoint's extra and a launched worker's result are both checked by _checks.weights_only_error."""
+    from nnbook import _checks
+    from nnbook.distributed import launcher
 
-    with pytest.raises(TypeError, match=r"got complex at extra\['z'\] \(torch 2\.4 cannot read it back\)"):
-        _check_loadable({"z": 1j}, "extra", 0)
-    assert _check_loadable({"z": 1}, "extra", 0) is None
+    expected = str(_checks.weights_only_error({"z": 1j}, "extra"))
+    assert "got complex at extra['z'] (torch 2.4 cannot read it back)" in expected
+    with pytest.raises(TypeError) as saved:
+        save_checkpoint(tmp_path / "a.pt", nn.Linear(1, 1), extra={"z": 1j})
+    assert str(saved.value) == expected
+    with pytest.raises(TypeError) as returned:
+        launcher._check_portable({"z": 1j}, "extra")
+    assert str(returned.value).startswith(expected + "; launch hands back")
+    launcher._check_portable({"z": 1, "w": torch.ones(2)}, "extra")  # fine: returns None
 
 
 WRITER = """

@@ -270,7 +270,7 @@ def test_a_script_without_the_main_guard_gets_the_reason(tmp_path, start_method)
 
 
 def test_a_result_that_is_not_data_is_refused_with_the_fix():
-    with pytest.raises(nd.WorkerError, match=r"TypeError: the worker's result is Linear.*state_dict"):
+    with pytest.raises(nd.WorkerError, match=r"TypeError: the worker's result must hold only .*got Linear.*state_dict"):
         nd.launch(workers.return_module, world_size=2)
 
 

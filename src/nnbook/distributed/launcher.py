@@ -521,27 +521,15 @@ def _record_failure(folder: str, rank: int, error: BaseException) -> None:
     (Path(folder) / f"{rank}.error").write_bytes(pickle.dumps(record))
 
 
-_PLAIN = (int, float, bool, complex, str, bytes, type(None), torch.dtype, torch.device)
-
-
 def _check_portable(value: object, where: str) -> None:
-    """Raise ``TypeError`` unless ``value`` is made of what ``torch.load(..., weights_only=True)`` accepts."""
-    if isinstance(value, (torch.Tensor, *_PLAIN)):
-        return
-    if type(value) in (list, tuple):
-        for i, item in enumerate(value):  # type: ignore[var-annotated, arg-type]  # a list or tuple
-            _check_portable(item, f"{where}[{i}]")
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, (str, int)):
-                raise TypeError(f"{where} has a key {key!r}; launch hands back dicts keyed by strings or integers")
-            _check_portable(item, f"{where}[{key!r}]")
-        return
-    raise TypeError(
-        f"{where} is {_checks.show(value)}; launch hands back tensors, numbers, strings, None, and lists, "
-        "tuples and dicts of them (return model.state_dict(), not the model)"
-    )
+    """Raise unless ``torch.load(..., weights_only=True)`` can read ``value`` back: nnbook's one answer to that
+    question, `nnbook._checks.weights_only_error`, which `nnbook.checkpoint` asks too."""
+    error = _checks.weights_only_error(value, where)
+    if error is not None:
+        raise type(error)(
+            f"{error}; launch hands back what torch.load(..., weights_only=True) reads (return "
+            "model.state_dict(), not the model)"
+        )
 
 
 def _to_cpu(result: object) -> object:
