@@ -142,7 +142,7 @@ def simulate_nonlinear(
 ) -> RegressionData:
     r"""Draw a regression data set that no linear model can fit.
 
-    Three features drawn uniformly from $[-2, 2]$, and
+    Three features drawn uniformly from $[-2, 2)$ (the upper end excluded), and
     $y = \sin(2x_1) + x_2 x_3 + \varepsilon$ with
     $\varepsilon \sim N(0, \texttt{noise\_sd}^2)$ (see `nonlinear_mean`).
     Because the noise is known, so is the smallest mean squared error any
@@ -163,7 +163,7 @@ def simulate_nonlinear(
         >>> x, y = simulate_nonlinear(n=200, seed=0)
         >>> x.shape, y.shape
         (torch.Size([200, 3]), torch.Size([200, 1]))
-        >>> bool(x.min() >= -2 and x.max() <= 2)
+        >>> bool(x.min() >= -2 and x.max() < 2)
         True
         >>> simulate_nonlinear(noise_sd=0)
         Traceback (most recent call last):
