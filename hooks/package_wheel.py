@@ -38,7 +38,8 @@ DEFAULT_EPOCH = "315532800"
 # What the sdist holds (MANIFEST.in keeps the tests out), and so what the wheel is made of.
 _INPUTS = ("pyproject.toml", "MANIFEST.in", "README.md", "LICENSE")
 
-# True once this version is on PyPI: readers then install it from there (docs/maintainers/contributing.md, "Make a release").
+# True once this version is on PyPI: readers then install it from there
+# (docs/maintainers/contributing.md, "Make a release").
 ON_PYPI = False
 
 _wheel = None  # this build's _WheelBuild

@@ -442,9 +442,9 @@ def test_nccl_on_two_gpus_matches_one_process():
 
 
 def run_recipe(tmp_path: Path, *extra: str, nproc: str = "2") -> tuple[subprocess.CompletedProcess, Path]:
-    torchrun = Path(sys.executable).with_name("torchrun")
+    torchrun = [sys.executable, "-m", "torch.distributed.run"]  # what the torchrun script runs
     checkpoint = tmp_path / "model.pt"
-    command = [str(torchrun), "--standalone", f"--nproc-per-node={nproc}", train_ddp.__file__]
+    command = [*torchrun, "--standalone", f"--nproc-per-node={nproc}", train_ddp.__file__]
     command += ["--checkpoint", str(checkpoint), "--rows", "64", "--epochs", "3", *extra]
     environment = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, env=environment)
