@@ -28,6 +28,7 @@ PASTEABLE = [
     "chapters/06-losses-and-optimizers.md",
     "chapters/07-devices-and-speed.md",
     "chapters/08-mini-batches.md",
+    "chapters/09-generalization.md",
     "chapters/10-classification.md",
     "chapters/11-saving-and-initialising.md",
 ]
