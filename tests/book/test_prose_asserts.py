@@ -25,7 +25,7 @@ RECORDED = {
     "appendix/coming-from-r.md": 20,
     "chapters/01-what-a-network-computes.md": 43,
     "chapters/02-tensors.md": 53,
-    "chapters/03-network-from-scratch.md": 33,
+    "chapters/03-network-from-scratch.md": 34,
     "chapters/04-autograd.md": 27,
     "chapters/05-modules.md": 29,
     "chapters/06-losses-and-optimizers.md": 36,
