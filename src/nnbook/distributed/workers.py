@@ -129,7 +129,7 @@ def _full_batch_reference(x, y, *, steps, lr, d_hidden, seed):
         F.mse_loss(model(x), y).backward()  # the mean over all n rows
         with torch.no_grad():
             for p in model.parameters():
-                p.add_(p.grad, alpha=-lr)  # p -= lr * p.grad, as torch.optim.SGD(lr=lr) computes it
+                p.add_(p.grad, alpha=-lr)  # the update torch.optim.SGD(lr=lr) makes, written as SGD writes it
     return {name: p.detach().cpu().clone() for name, p in model.state_dict().items()}
 
 
