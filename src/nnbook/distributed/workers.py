@@ -50,10 +50,10 @@ def all_reduce_example(rank: int, world_size: int) -> dict[str, Any]:
     """
     rank, world_size = _check_rank(rank, world_size)
     _check_group(rank, world_size)
-    return _all_reduce_example(rank, world_size)
+    return all_reduce_example_core(rank, world_size)
 
 
-def _all_reduce_example(rank: int, world_size: int) -> dict:
+def all_reduce_example_core(rank: int, world_size: int) -> dict:
     """`all_reduce_example` after its checks: the teaching core chapter 12 shows."""
     device = rank_device(rank)
     t = torch.full((3,), float(rank + 1), device=device)  # (3,), different on every rank
@@ -118,10 +118,10 @@ def full_batch_reference(
     """
     x, y = _checks.regression_data(x, y)
     steps, lr, d_hidden, seed = _check_training(steps, lr, d_hidden, seed)
-    return _full_batch_reference(x, y, steps=steps, lr=lr, d_hidden=d_hidden, seed=seed)
+    return full_batch_reference_core(x, y, steps=steps, lr=lr, d_hidden=d_hidden, seed=seed)
 
 
-def _full_batch_reference(x, y, *, steps, lr, d_hidden, seed):
+def full_batch_reference_core(x, y, *, steps, lr, d_hidden, seed):
     """`full_batch_reference` after its checks: the teaching core chapter 12 shows."""
     model = seeded_mlp(x.shape[1], d_hidden, y.shape[1], seed).to(x.device, x.dtype)
     for _ in range(steps):
@@ -166,10 +166,10 @@ def hand_data_parallel(
     x, y = _check_shardable(x, y, world_size)
     steps, lr, d_hidden, seed = _check_training(steps, lr, d_hidden, seed)
     _check_group(rank, world_size)
-    return _hand_data_parallel(rank, world_size, x, y, steps=steps, lr=lr, d_hidden=d_hidden, seed=seed)
+    return hand_data_parallel_core(rank, world_size, x, y, steps=steps, lr=lr, d_hidden=d_hidden, seed=seed)
 
 
-def _hand_data_parallel(rank, world_size, x, y, *, steps, lr, d_hidden, seed):
+def hand_data_parallel_core(rank, world_size, x, y, *, steps, lr, d_hidden, seed):
     """`hand_data_parallel` after its checks: the teaching core chapter 12 shows."""
     device = rank_device(rank)
     x_shard, y_shard = x[rank::world_size].to(device), y[rank::world_size].to(device)  # (n / world_size, d_in)
@@ -218,10 +218,10 @@ def ddp_data_parallel(
     x, y = _check_shardable(x, y, world_size)
     steps, lr, d_hidden, seed = _check_training(steps, lr, d_hidden, seed)
     _check_group(rank, world_size)
-    return _ddp_data_parallel(rank, world_size, x, y, steps=steps, lr=lr, d_hidden=d_hidden, seed=seed)
+    return ddp_data_parallel_core(rank, world_size, x, y, steps=steps, lr=lr, d_hidden=d_hidden, seed=seed)
 
 
-def _ddp_data_parallel(rank, world_size, x, y, *, steps, lr, d_hidden, seed):
+def ddp_data_parallel_core(rank, world_size, x, y, *, steps, lr, d_hidden, seed):
     """`ddp_data_parallel` after its checks: the teaching core chapter 12 shows."""
     device = rank_device(rank)
     model = seeded_mlp(x.shape[1], d_hidden, y.shape[1], seed).to(device, x.dtype)
@@ -278,10 +278,10 @@ def time_data_parallel(
     _check_group(rank, world_size)
     for count in counts:
         _check_shardable(x[:count], y[:count], world_size)
-    return _time_data_parallel(rank, world_size, x, y, rows=counts, number=number, d_hidden=d_hidden, seed=seed)
+    return time_data_parallel_core(rank, world_size, x, y, rows=counts, number=number, d_hidden=d_hidden, seed=seed)
 
 
-def _time_data_parallel(rank, world_size, x, y, *, rows, number, d_hidden, seed):
+def time_data_parallel_core(rank, world_size, x, y, *, rows, number, d_hidden, seed):
     """`time_data_parallel` after its checks: the teaching core chapter 12 shows."""
     from torch.utils.benchmark import Timer  # imported here: only this worker needs it
 
