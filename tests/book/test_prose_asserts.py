@@ -24,7 +24,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 RECORDED = {
     "appendix/coming-from-r.md": 20,
     "chapters/01-what-a-network-computes.md": 48,
-    "chapters/02-tensors.md": 53,
+    "chapters/02-tensors.md": 65,
     "chapters/03-network-from-scratch.md": 34,
     "chapters/04-autograd.md": 27,
     "chapters/05-modules.md": 29,
