@@ -25,7 +25,7 @@ RECORDED = {
     "appendix/coming-from-r.md": 20,
     "chapters/01-what-a-network-computes.md": 48,
     "chapters/02-tensors.md": 65,
-    "chapters/03-network-from-scratch.md": 34,
+    "chapters/03-network-from-scratch.md": 40,
     "chapters/04-autograd.md": 31,
     "chapters/05-modules.md": 38,
     "chapters/06-losses-and-optimizers.md": 41,
