@@ -12,10 +12,10 @@ on something other than a module, so ``torch.relu(h)`` does not stand in for ``h
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
-from mkdocs_jupyter.utils import slugify  # the heading ids mkdocs-jupyter gives notebook pages
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PAGE = DOCS / "appendix" / "coming-from-r.md"
@@ -25,6 +25,12 @@ ALIASES = {"F": "torch.nn.functional", "nn": "torch.nn", "dist": "torch.distribu
 MODULES = {"torch", "numpy", "nnbook", "math", "random", "copy"}
 NAME = r"[A-Za-z_]\w*"
 CHAIN = re.compile(rf"(?<![\w.]){NAME}(?:\.{NAME})*(?:\()?")
+
+
+def slugify(title: str) -> str:
+    """A heading's id on a notebook page, as mkdocs-jupyter makes it (``mkdocs_jupyter.utils.slugify``)."""
+    title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[-\s]+", "-", re.sub(r"[^\w\s-]", "", title).strip().lower())
 
 
 def resolve_imports(text: str, aliases: dict[str, str] | None = None) -> str:
@@ -161,3 +167,13 @@ def test_a_wrong_link_fails():
     chapter = resolve_imports((DOCS / "chapters" / "02-tensors.md").read_text(encoding="utf-8"))
     assert not occurs("torch.mm(", chapter)
     assert "torch.mm(" in parts("torch.mm(x, w)")
+
+
+def test_heading_ids_match_mkdocs_jupyter():
+    utils = pytest.importorskip("mkdocs_jupyter.utils")  # installed with the book's build tools
+    for title in sections_titles():
+        assert slugify(title) == utils.slugify(title)
+
+
+def sections_titles() -> list[str]:
+    return re.findall(r"^#{2,6} (.+)$", TEXT, flags=re.M)
