@@ -22,7 +22,7 @@ from repo import notebook_pages
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 RECORDED = {
-    "appendix/coming-from-r.md": 20,
+    "appendix/coming-from-r.md": 45,
     "chapters/01-what-a-network-computes.md": 48,
     "chapters/02-tensors.md": 65,
     "chapters/03-network-from-scratch.md": 40,

@@ -20,6 +20,7 @@ import pytest
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 PASTEABLE = [
+    "appendix/coming-from-r.md",
     "chapters/01-what-a-network-computes.md",
     "chapters/02-tensors.md",
     "chapters/03-network-from-scratch.md",
