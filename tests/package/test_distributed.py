@@ -325,6 +325,33 @@ def test_time_data_parallel_in_two_processes_halves_the_rows():
     assert [[t["rows"] for t in rank] for rank in ranks] == [[8, 32], [8, 32]]
 
 
+def test_dropout_masks_in_a_group_of_one_draw_from_the_state_the_call_found(group_of_one):
+    # Oracle: the same draws made here, from the same states, without the worker.
+    ones = torch.ones(64)
+    with torch.random.fork_rng(devices=[]):  # this test's seeds stay in this test
+        torch.manual_seed(5)
+        before = torch.get_rng_state()
+        masks = nd.dropout_masks(0, 1, seed=12)
+        torch.set_rng_state(before)  # seeded_mlp inside the worker must have left this state as it found it
+        assert torch.equal(masks["as started"], torch.nn.functional.dropout(ones, p=0.5) != 0)
+        torch.manual_seed(12)
+        assert torch.equal(masks["same seed"], torch.nn.functional.dropout(ones, p=0.5) != 0)
+    assert torch.equal(masks["seed + rank"], masks["same seed"])  # rank 0: seed + 0
+    assert 0 < int(masks["same seed"].sum()) < 64  # a mask, not all kept or all dropped
+
+
+@pytest.mark.parametrize("start_method", [None, "spawn"], ids=["default", "spawn"])
+def test_dropout_masks_in_two_processes(start_method):
+    ranks = nd.launch(nd.dropout_masks, world_size=2, kwargs={"seed": 12}, start_method=start_method)
+    alike = {key: torch.equal(ranks[0][key], ranks[1][key]) for key in ranks[0]}
+    assert alike["same seed"] and not alike["seed + rank"]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(13)  # rank 1's seed, drawn here
+        assert torch.equal(ranks[1]["seed + rank"], torch.nn.functional.dropout(torch.ones(64), p=0.5) != 0)
+    # Forked from one server, the ranks start from its state; spawned, each from a random state of its own.
+    assert alike["as started"] == (start_method is None and sys.platform.startswith("linux"))
+
+
 # --- argument checks ----------------------------------------------------------------
 
 
@@ -405,6 +432,8 @@ def test_workers_check_their_arguments_before_any_collective():
         nd.hand_data_parallel(0, 2, x, y)
     with pytest.raises(TypeError, match=r"^seed must be an integer"):
         nd.full_batch_reference(x, y, seed=None)
+    with pytest.raises(TypeError, match=r"^seed must be an integer"):
+        nd.dropout_masks(0, 2, seed=None)
 
 
 def test_workers_check_their_rank_against_the_group(group_of_one):

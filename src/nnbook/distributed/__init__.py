@@ -22,6 +22,7 @@ of them (a ``state_dict`` is fine).
 | `all_reduce_example` | an all-reduce on a plain tensor |
 | `hand_data_parallel` | gradient of this rank's shard, all-reduce, divide, step |
 | `ddp_data_parallel` | the same with ``DistributedDataParallel`` and ``DistributedSampler`` |
+| `dropout_masks` | what each rank draws: unseeded, with the same seed, with a seed per rank |
 | `time_data_parallel` | seconds per step spent computing and communicating |
 
 ``torchrun --standalone --nproc-per-node=2 -m nnbook.distributed`` runs the
@@ -44,7 +45,14 @@ from .launcher import (
     launch,
     rank_device,
 )
-from .workers import all_reduce_example, ddp_data_parallel, full_batch_reference, hand_data_parallel, time_data_parallel
+from .workers import (
+    all_reduce_example,
+    ddp_data_parallel,
+    dropout_masks,
+    full_batch_reference,
+    hand_data_parallel,
+    time_data_parallel,
+)
 
 __all__ = [
     "BACKENDS",
@@ -55,6 +63,7 @@ __all__ = [
     "all_reduce_example",
     "ddp_data_parallel",
     "default_backend",
+    "dropout_masks",
     "full_batch_reference",
     "hand_data_parallel",
     "launch",

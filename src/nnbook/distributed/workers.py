@@ -33,6 +33,7 @@ from .launcher import MAX_WORLD_SIZE, rank_device
 __all__ = [
     "all_reduce_example",
     "ddp_data_parallel",
+    "dropout_masks",
     "full_batch_reference",
     "hand_data_parallel",
     "time_data_parallel",
@@ -184,6 +185,43 @@ def hand_data_parallel_core(rank, world_size, x, y, *, steps, lr, d_hidden, seed
             for p in model.parameters():
                 p.add_(p.grad, alpha=-lr)  # the same step on every rank, so the copies stay identical
     return {name: p.detach().cpu().clone() for name, p in model.state_dict().items()}
+
+
+def dropout_masks(rank: int, world_size: int, *, seed: int = 12) -> dict[str, torch.Tensor]:
+    """Three dropout masks this rank draws over 64 units, from three random states; ``True`` marks a kept unit.
+
+    First the rank builds the workers' network with `seeded_mlp` from
+    ``seed``, as the other workers do. ``"as started"`` is then drawn from the
+    random state the process started with (`seeded_mlp` draws the weights
+    inside ``torch.random.fork_rng`` and restores that state);
+    ``"same seed"`` after ``torch.manual_seed(seed)``, the same call on every
+    rank; ``"seed + rank"`` after ``torch.manual_seed(seed + rank)``, a seed
+    of its own on every rank.
+
+    Examples:
+        >>> from nnbook.distributed import launch
+        >>> ranks = launch(dropout_masks, 2, kwargs={"seed": 12})
+        >>> [torch.equal(ranks[0][key], ranks[1][key]) for key in ("same seed", "seed + rank")]
+        [True, False]
+    """
+    rank, world_size = _check_rank(rank, world_size)
+    seed = _checks.seed(seed)
+    if seed is None:
+        raise TypeError("seed must be an integer from 0 to 2**63 - 1: every rank seeds with it")
+    _check_group(rank, world_size)
+    return dropout_masks_core(rank, world_size, seed=seed)
+
+
+def dropout_masks_core(rank, world_size, *, seed):
+    """`dropout_masks` after its checks: the teaching core chapter 12 shows."""
+    ones = torch.ones(64)  # (64,): the units of one hidden layer
+    seeded_mlp(3, 32, 1, seed)  # the network every worker above builds from the shared seed
+    masks = {"as started": F.dropout(ones, p=0.5) != 0}  # whatever state this process started with
+    torch.manual_seed(seed)
+    masks["same seed"] = F.dropout(ones, p=0.5) != 0  # every rank seeded alike
+    torch.manual_seed(seed + rank)
+    masks["seed + rank"] = F.dropout(ones, p=0.5) != 0  # every rank seeded differently
+    return masks
 
 
 def ddp_data_parallel(
