@@ -137,8 +137,16 @@ def ensure_environment() -> Path:
     return python
 
 
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
 def ensure_node_tools() -> None:
-    """Install the browser tests' npm packages (axe-core, pinned in package-lock.json) unless already done."""
+    """Install the browser tests' npm packages (axe-core, pinned in package-lock.json) unless already done.
+
+    Without npm the accessibility tests skip, saying so; under CI=true nothing may skip quietly,
+    so a missing npm stops the run here, with install advice, before any test has run.
+    """
     lock = ROOT / "package-lock.json"
     stamp = ROOT / "node_modules" / ".nnbook-lock.stamp"
     wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
@@ -146,11 +154,13 @@ def ensure_node_tools() -> None:
         return
     npm = shutil.which("npm")
     if npm is None:
-        print(
-            "note: npm not found; the accessibility tests need axe-core from the npm registry "
-            "(install Node.js and npm, then run `npm ci`)",
-            flush=True,
+        advice = (
+            "the accessibility tests need axe-core from the npm registry and skip without it; install "
+            "Node.js and npm (Debian: apt-get install npm), then run this command again (it runs `npm ci`)"
         )
+        if in_ci():
+            sys.exit(f"error: npm not found and CI=true; {advice}")
+        print(f"note: npm not found; {advice}", flush=True)
         return
     run(npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund")
     stamp.write_text(wanted)
@@ -189,12 +199,7 @@ def build(args: argparse.Namespace) -> None:
     run(python, MKDOCS, "build", "--strict", env=book_env())
     print(f"site written to {ROOT / 'site'}")
     # The whole book as one PDF, printed by Chromium from the site's print page.
-    if (
-        shutil.which("chromium")
-        or shutil.which("chromium-browser")
-        or os.environ.get("NNBOOK_CHROMIUM")
-        or os.environ.get("CI", "").lower() == "true"
-    ):
+    if shutil.which("chromium") or shutil.which("chromium-browser") or os.environ.get("NNBOOK_CHROMIUM") or in_ci():
         run(python, ROOT / "tools" / "build_pdf.py", ROOT / "site", env=book_env())
     else:
         print("note: Chromium not found, so site/nnbook.pdf was not printed (apt-get install chromium)")
