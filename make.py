@@ -142,9 +142,9 @@ def in_ci() -> bool:
 
 
 def ensure_node_tools() -> None:
-    """Install the browser tests' npm packages (axe-core, pinned in package-lock.json) unless already done.
+    """Install the site tests' npm packages (axe-core, vnu-jar; pinned in package-lock.json) unless already done.
 
-    Without npm the accessibility tests skip, saying so; under CI=true nothing may skip quietly,
+    Without npm the tests that use them skip, saying so; under CI=true nothing may skip quietly,
     so a missing npm stops the run here, with install advice, before any test has run.
     """
     lock = ROOT / "package-lock.json"
@@ -155,8 +155,9 @@ def ensure_node_tools() -> None:
     npm = shutil.which("npm")
     if npm is None:
         advice = (
-            "the accessibility tests need axe-core from the npm registry and skip without it; install "
-            "Node.js and npm (Debian: apt-get install npm), then run this command again (it runs `npm ci`)"
+            "the accessibility and HTML-checker tests need axe-core and vnu-jar from the npm registry and skip "
+            "without them; install Node.js and npm (Debian: apt-get install npm), then run this command again "
+            "(it runs `npm ci`)"
         )
         if in_ci():
             sys.exit(f"error: npm not found and CI=true; {advice}")

@@ -187,3 +187,13 @@ def test_pytest_runs_the_chapter_as_one_block(path):
         f"{path.name}: pytest-codeblocks would run {len(blocks)} python block(s) that differ from the page's "
         "python fences joined in order"
     )
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/index.md"])
+def test_torch_release_named_for_readers_is_the_pinned_one(doc):
+    """The home page and the README name the torch release the book is built with; it is the lock's."""
+    (pinned,) = re.findall(r"^torch==(\S+)$", (ROOT / "requirements" / "constraints.txt").read_text(), flags=re.M)
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    # Every pin a reader is told to type, and the release the CUDA warning names.
+    named = set(re.findall(r"==(\d+\.\d+\.\d+)", text) + re.findall(r"PyPI's torch (\d+\.\d+\.\d+)", text))
+    assert named == {pinned}, f"{doc} names torch {sorted(named)}; requirements/constraints.txt pins {pinned}"

@@ -19,6 +19,7 @@ import pytest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
+# docs/index.md tells readers that chapters 1 to 11 paste into the plain prompt (chapter 12 does not yet).
 PASTEABLE = [
     "appendix/coming-from-r.md",
     "chapters/01-what-a-network-computes.md",
