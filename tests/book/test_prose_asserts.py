@@ -23,7 +23,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 RECORDED = {
     "appendix/coming-from-r.md": 45,
-    "chapters/01-what-a-network-computes.md": 53,
+    "chapters/01-what-a-network-computes.md": 54,
     "chapters/02-tensors.md": 67,
     "chapters/03-network-from-scratch.md": 40,
     "chapters/04-autograd.md": 32,
