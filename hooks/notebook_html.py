@@ -26,8 +26,16 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from bs4 import BeautifulSoup, Comment
 from mkdocs.plugins import event_priority
+
+TOOLS = str(Path(__file__).resolve().parents[1] / "tools")
+if TOOLS not in sys.path:
+    sys.path.insert(0, TOOLS)
+import html_memo  # noqa: E402
 
 # Classes whose elements the search skips. Found with find_all, not CSS selectors: soupsieve's select
 # costs about ten times as much over a chapter's ~10,000 elements, and these are class lookups only.
@@ -60,12 +68,6 @@ def _is_mathjax_or_mermaid(script) -> bool:
 def tidy(html: str) -> str:
     """The notebook HTML ``html`` without its stylesheets, MathJax and mermaid scripts and needless tab stops."""
     soup = BeautifulSoup(html, "html.parser")
-    tidy_soup(soup)
-    return str(soup)
-
-
-def tidy_soup(soup: BeautifulSoup) -> None:
-    """What :func:`tidy` does, done in place on the parsed page ``soup``."""
     for style in soup.find_all("style"):
         style.decompose()
     for script in soup.find_all("script"):
@@ -84,6 +86,7 @@ def tidy_soup(soup: BeautifulSoup) -> None:
     for name in _SEARCH_EXCLUDE:
         for element in soup.find_all(class_=name):
             exclude_from_search(element)
+    return str(soup)
 
 
 # Before the plugins (mkdocs-print-site-plugin keeps a copy of each page's content).
@@ -91,4 +94,6 @@ def tidy_soup(soup: BeautifulSoup) -> None:
 def on_page_content(html: str, page, config, files, **kwargs) -> str:
     if "jupyter-wrapper" not in html:
         return html
-    return tidy(html)
+    # A pure transform of the page: a warm build takes it from html_memo's store.
+    root = Path(config.config_file_path).parent
+    return html_memo.memo(root, "notebook_html", tidy, html, files=[__file__], packages=("beautifulsoup4",))
