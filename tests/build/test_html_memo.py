@@ -117,7 +117,7 @@ def test_the_page_hooks_give_the_same_html_from_the_store_as_computed(tmp_path):
     import importlib.util
 
     class Page:
-        class file:  # noqa: N801
+        class file:
             src_uri = "chapters/x.md"
 
     class Config:
