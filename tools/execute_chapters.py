@@ -186,14 +186,24 @@ def docs_dir(config_file: Path) -> Path:
 
 
 def is_chapter(path: Path) -> bool:
-    """Whether the Markdown page ``path`` is a notebook page: jupytext front matter with a Python kernel."""
+    """Whether the Markdown page ``path`` is a notebook page: jupytext front matter with a Python kernel.
+
+    mkdocs-jupyter's rule, ``jupytext.reads(text).metadata["kernelspec"]["language"] == "python"``, read from
+    the front matter alone: jupytext takes a page's notebook metadata from the ``jupyter:`` section of its
+    YAML header, and reading only that is a small part of reading (and validating) the whole notebook.
+    """
     text = path.read_text(encoding="utf-8")
     if not text.startswith("---") or "kernelspec" not in text[3:].split("\n---", 1)[0]:
         return False
-    import jupytext
+    import yaml
 
-    kernelspec = jupytext.reads(text, fmt="md").metadata.get("kernelspec") or {}
-    return kernelspec.get("language") == "python"
+    try:
+        header = yaml.safe_load(text[3:].split("\n---", 1)[0])
+    except yaml.YAMLError:
+        return False
+    jupyter = header.get("jupyter") if isinstance(header, dict) else None
+    kernelspec = jupyter.get("kernelspec") if isinstance(jupyter, dict) else None
+    return isinstance(kernelspec, dict) and kernelspec.get("language") == "python"
 
 
 def chapters(config_file: Path) -> list[Path]:
