@@ -1,12 +1,12 @@
 """Remember what a pure transform of a page made of it, so that a warm build does not compute it again.
 
-    html = html_memo.memo(root, "math_assets", typeset_html, html, files=[__file__], packages=["latex2mathml"])
+    html = html_memo.memo(root, "notebook_html", tidy, html, files=[__file__], packages=["beautifulsoup4"])
 
 The hooks that rewrite a page's HTML (``hooks/math_assets.py``, ``hooks/notebook_html.py``) and the print
 page's repair (``hooks/print_site.py``) are pure functions of their input text: the same text, the same
 code and the same libraries give the same output. Each result is kept in
 ``.cache/html-memo/<name>/<key>.html``, where the key hashes the input text, the bytes of every file of the
-transform's code (``files``) and the versions of the libraries it calls (``packages``).
+transform's code (``files``) and the versions of the libraries it calls (``packages``) and of Python.
 
 - **Whole or nothing.** An entry's first line is the SHA-256 of the rest; it is written to a temporary
   name and renamed (``execute_chapters.write_atomic``). An entry that cannot be read, or whose hash does
@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable
 from importlib import metadata
@@ -37,8 +38,9 @@ FOLDER = Path(".cache") / "html-memo"
 
 
 def key(text: str, files: Iterable[str | os.PathLike], packages: Iterable[str]) -> str:
-    """The entry's name: a hash of ``text``, the bytes of ``files`` and the versions of ``packages``."""
-    digest = hashlib.sha256()
+    """The entry's name: a hash of ``text``, the bytes of ``files``, the versions of ``packages`` and of Python
+    (whose ``html.parser`` BeautifulSoup uses)."""
+    digest = hashlib.sha256(sys.version.encode())
     for path in files:
         digest.update(b"\0file\0" + Path(path).read_bytes())
     for name in packages:
