@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How long the book takes to build: cold, warm, and after the two usual edits.
 
-    .venv/bin/python benchmarks/build_time.py [--chapter 02-tensors]
+    .venv/bin/python benchmarks/build_time.py [--chapter 02-tensors] [--commit REV] [--only cold|warm]
 
 The script copies the working tree (tracked and untracked, not ignored files)
 into a temporary folder, so the real tree and its cache stay untouched, and
@@ -148,6 +148,12 @@ def main() -> int:
         "--commit",
         help="measure this commit's tree instead of the working tree (e.g. to compare before and after a change)",
     )
+    parser.add_argument(
+        "--only",
+        choices=["cold", "warm"],
+        help="stop after the cold build (cold) or after the cold and the warm builds (warm): pairs of before and "
+        "after runs, alternated, are then quick enough to repeat",
+    )
     args = parser.parse_args()
     rows: list[tuple[str, tuple[float, float]]] = []
     with tempfile.TemporaryDirectory(prefix="nnbook-bench-") as tmp:
@@ -163,14 +169,16 @@ def main() -> int:
         calibrated = [calibration()]
         rows.append(("cold (no cache)", build(tree)))
         cold_chapters = chapter_times(tree)
-        rows.append(("warm (nothing changed)", build(tree)))
-        change_prose(chapter)
-        rows.append((f"one prose sentence changed ({args.chapter})", build(tree)))
-        change_code(chapter)
-        rows.append((f"one code cell changed ({args.chapter})", build(tree)))
-        with (tree / "src" / "nnbook" / "__init__.py").open("a") as handle:
-            handle.write("\n# touched by benchmarks/build_time.py\n")
-        rows.append(("src/nnbook touched", build(tree)))
+        if args.only != "cold":
+            rows.append(("warm (nothing changed)", build(tree)))
+        if args.only is None:
+            change_prose(chapter)
+            rows.append((f"one prose sentence changed ({args.chapter})", build(tree)))
+            change_code(chapter)
+            rows.append((f"one code cell changed ({args.chapter})", build(tree)))
+            with (tree / "src" / "nnbook" / "__init__.py").open("a") as handle:
+                handle.write("\n# touched by benchmarks/build_time.py\n")
+            rows.append(("src/nnbook touched", build(tree)))
         calibrated.append(calibration())
 
     width = max(len(name) for name, _ in rows)

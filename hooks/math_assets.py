@@ -21,11 +21,18 @@ the formula, rather than reaching a reader as raw TeX.
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 
 from bs4 import BeautifulSoup, NavigableString
 from latex2mathml.converter import convert
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
+
+TOOLS = str(Path(__file__).resolve().parents[1] / "tools")
+if TOOLS not in sys.path:
+    sys.path.insert(0, TOOLS)
+import html_memo  # noqa: E402
 
 # Display math first, so that "$$a$$" is not read as two inline formulas.
 _TEX = re.compile(
@@ -82,31 +89,32 @@ def _replace_text(node: NavigableString, where: str) -> int:
 
 def typeset(html: str, where: str = "page") -> tuple[str, int]:
     """Replace every TeX formula in ``html`` with MathML; returns the new HTML and how many were replaced."""
-    if "$" not in html and "\\(" not in html and "\\[" not in html:
+    if not _has_tex(html):
         return html, 0
     soup = BeautifulSoup(html, "html.parser")
-    count = typeset_soup(soup, where)
-    return str(soup), count
-
-
-def typeset_soup(soup: BeautifulSoup, where: str = "page") -> int:
-    """Replace every TeX formula in the parsed page ``soup``, in place; returns how many were replaced."""
     count = 0
     for node in list(soup.find_all(string=_TEX)):
         # Comments, CDATA and doctype are NavigableString subclasses: only plain text is prose.
         if type(node) is NavigableString and not node.find_parent(_SKIP) and not node.find_parent(class_=_SKIP_CLASS):
             count += _replace_text(node, where)
-    return count
+    return str(soup), count
 
 
-def typeset_html(html: str, where: str = "page") -> str:
-    """The HTML of :func:`typeset`, without the count."""
-    return typeset(html, where)[0]
+def _has_tex(html: str) -> bool:
+    return "$" in html or "\\(" in html or "\\[" in html
 
 
 # Before the plugins (mkdocs-print-site-plugin keeps a copy of each page's content).
 @event_priority(50)
 def on_page_content(html: str, page, config, files, **kwargs) -> str:
-    if "$" not in html and "\\(" not in html and "\\[" not in html:
+    if not _has_tex(html):
         return html  # nothing to typeset
-    return typeset_html(html, page.file.src_uri)
+    # A pure transform of the page: a warm build takes it from html_memo's store.
+    return html_memo.memo(
+        Path(config.config_file_path).parent,
+        "math_assets",
+        lambda text: typeset(text, page.file.src_uri)[0],
+        html,
+        files=[__file__],
+        packages=("latex2mathml", "beautifulsoup4"),
+    )

@@ -11,6 +11,10 @@
   import mermaid from a CDN. The book typesets its mathematics at build time
   (``hooks/math_assets.py``) and has no diagrams, so all three are removed,
   with the template's HTML comments.
+- **mkdocs-jupyter's MathJax loader.** From 0.27 the plugin appends to every page a
+  script that fetches MathJax from a CDN when it finds TeX on the page. The book's
+  formulas are MathML by then, and no page loads anything from another host, so the
+  script is removed from every page (nothing else of the page changes).
 - **Keyboard.** The template puts ``tabindex="0"`` on every input and output
   wrapper, so a keyboard user tabs through hundreds of boxes nobody can act on.
   Those are removed; a box that actually scrolls sideways is made focusable by
@@ -26,12 +30,23 @@
 
 from __future__ import annotations
 
+import re
+import sys
+from pathlib import Path
+
 from bs4 import BeautifulSoup, Comment
 from mkdocs.plugins import event_priority
+
+TOOLS = str(Path(__file__).resolve().parents[1] / "tools")
+if TOOLS not in sys.path:
+    sys.path.insert(0, TOOLS)
+import html_memo  # noqa: E402
 
 # Classes whose elements the search skips. Found with find_all, not CSS selectors: soupsieve's select
 # costs about ten times as much over a chapter's ~10,000 elements, and these are class lookups only.
 _SEARCH_EXCLUDE = ("jp-Cell-outputWrapper", "clipboard-copy-txt", "zeroclipboard-container")
+# The loader as mkdocs-jupyter 0.27 writes it: <script data-mkdocs-jupyter-mathjax="{config}">runtime</script>.
+_MATHJAX_LOADER = re.compile(r'\n?<script data-mkdocs-jupyter-mathjax="[^"]*">.*?</script>', re.DOTALL)
 _FOCUSABLE = ("a", "button", "input", "select", "textarea", "summary", "clipboard-copy")
 
 
@@ -60,12 +75,6 @@ def _is_mathjax_or_mermaid(script) -> bool:
 def tidy(html: str) -> str:
     """The notebook HTML ``html`` without its stylesheets, MathJax and mermaid scripts and needless tab stops."""
     soup = BeautifulSoup(html, "html.parser")
-    tidy_soup(soup)
-    return str(soup)
-
-
-def tidy_soup(soup: BeautifulSoup) -> None:
-    """What :func:`tidy` does, done in place on the parsed page ``soup``."""
     for style in soup.find_all("style"):
         style.decompose()
     for script in soup.find_all("script"):
@@ -84,6 +93,7 @@ def tidy_soup(soup: BeautifulSoup) -> None:
     for name in _SEARCH_EXCLUDE:
         for element in soup.find_all(class_=name):
             exclude_from_search(element)
+    return str(soup)
 
 
 # Before the plugins (mkdocs-print-site-plugin keeps a copy of each page's content).
@@ -91,4 +101,10 @@ def tidy_soup(soup: BeautifulSoup) -> None:
 def on_page_content(html: str, page, config, files, **kwargs) -> str:
     if "jupyter-wrapper" not in html:
         return html
-    return tidy(html)
+    # A pure transform of the page: a warm build takes it from html_memo's store.
+    root = Path(config.config_file_path).parent
+    return html_memo.memo(root, "notebook_html", tidy, html, files=[__file__], packages=("beautifulsoup4",))
+
+
+def on_post_page(output: str, page, config, **kwargs) -> str:
+    return _MATHJAX_LOADER.sub("", output)

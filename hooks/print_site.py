@@ -8,12 +8,12 @@
   print page uses them; elsewhere they would be three more requests that block
   the first paint on a phone, so they are removed from the other pages.
 - **Every internal link lands.** Once the plugin has written the print page, a
-  post-build step (``print_anchors.repair_print_page``: local edits of the written
-  file, nothing of the plugin touched) gives the ids the plugin left unprefixed the
-  prefix its links expect, unlinks the cross-references that the other pages leave
-  unlinked (the plugin's URL mapper links them to ids that do not exist, or to any id
-  that contains their name), makes the ids that several pages brought along unique,
-  and makes the markup valid HTML. The PDF is printed from this page, so its links
+  post-build step (``tools/print_anchors.py``'s ``repair_print_page``: local edits of the
+  written file, nothing of the plugin touched; its result kept by ``tools/html_memo.py``)
+  gives the ids the plugin left unprefixed the prefix its links expect, unlinks the
+  cross-references that the other pages leave unlinked (the plugin's URL mapper links them
+  to ids that do not exist, or to any id that contains their name), makes the ids that
+  several pages brought along unique, and makes the markup valid HTML. The PDF is printed from this page, so its links
   land too (``tests/site/test_print_anchors.py``, and the PDF test of
   ``tests/site/test_browser.py``).
 - The plugin is used as released: nothing of it is replaced. Its search for the
@@ -24,16 +24,21 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
+import sys
 import tempfile
 from pathlib import Path
 
-from bs4 import BeautifulSoup
 from mkdocs.plugins import event_priority
 
-import print_anchors
+TOOLS = str(Path(__file__).resolve().parents[1] / "tools")
+if TOOLS not in sys.path:
+    sys.path.insert(0, TOOLS)
+import html_memo  # noqa: E402
+import print_anchors  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.print_site")
 
@@ -50,40 +55,29 @@ class _DropMisplacedWarning(logging.Filter):
 logging.getLogger("mkdocs.plugins").addFilter(_DropMisplacedWarning())
 
 
-# The opening tags of stylesheets and scripts; each candidate is then parsed on its own with BeautifulSoup.
-_LINK_OR_SCRIPT = re.compile(r"<(?:link|script)\b[^>]*>", re.IGNORECASE)
-
-
-def print_assets(output: str) -> list[tuple[str, str]]:
-    """(tag name, URL) of each of the plugin's stylesheets and scripts that the page ``output`` loads.
-
-    Parsing the whole page to find three tags took longer than anything else this hook does;
-    only the ``<link>`` and ``<script>`` tags that name the plugin are parsed.
-
-    >>> print_assets('<link rel="stylesheet" href="../css/print-site.css"><p>text</p><script src="x.js"></script>')
-    [('link', '../css/print-site.css')]
-    """
-    found = []
-    for candidate in _LINK_OR_SCRIPT.finditer(output):
-        if not any(asset in candidate.group() for asset in _ASSETS):
-            continue
-        tag = BeautifulSoup(candidate.group(), "html.parser").find(["link", "script"])
-        url = tag.get("href") or tag.get("src") if tag is not None else None
-        if url and any(asset in url for asset in _ASSETS):
-            found.append((tag.name, url))
-    return found
+# The plugin's stylesheets and script as the theme writes them, and any other tag that loads them.
+_ASSET_TAG = re.compile(
+    r'<link rel="stylesheet" href="[^"]*css/print-site[^"]*">|<script src="[^"]*js/print-site[^"]*"></script>'
+)
+_ANY_ASSET_TAG = re.compile(r"<(?:link|script)\b[^>]*(?:css|js)/print-site", re.IGNORECASE)
 
 
 def on_post_page(output: str, page, config, **kwargs) -> str:
     if page.url == PRINT_PAGE or "print-site" not in output:
         return output
-    # Found with BeautifulSoup; removed as the theme wrote them, so the rest of the page stays byte for byte.
-    for name, url in print_assets(output):
-        written = f'<link rel="stylesheet" href="{url}">' if name == "link" else f'<script src="{url}"></script>'
-        if written not in output:
-            log.warning(f"print_site hook: cannot find {written} in {page.url}; has the theme changed?")
-        output = output.replace(written, "")
+    # Removed as the theme wrote them, so the rest of the page stays byte for byte.
+    output = _ASSET_TAG.sub("", output)
+    if _ANY_ASSET_TAG.search(output):
+        log.warning(f"print_site hook: {page.url} still loads a print-site asset; has the theme changed?")
     return output
+
+
+def _repair(text: str) -> str:
+    """The print page's repair (``print_anchors.repair_print_page``) of ``unresolved + "\\0" + page``, as one
+    text for ``html_memo``: what was done (JSON) on the first line, then the repaired page."""
+    unresolved, page = text.split("\0", 1)
+    repaired, counts = print_anchors.repair_print_page(page, set(filter(None, unresolved.split("\n"))))
+    return json.dumps(counts) + "\n" + repaired
 
 
 # After every plugin's on_post_build: mkdocs-print-site-plugin writes the print page in its own.
@@ -94,9 +88,12 @@ def on_post_build(config, **kwargs):
     if config.plugins.get("print-site") is None or not printed.is_file():
         return
     others = [p.read_text(encoding="utf-8") for p in sorted(site.rglob("*.html")) if p != printed]
-    repaired, counts = print_anchors.repair_print_page(
-        printed.read_text(encoding="utf-8"), print_anchors.unresolved_references(others)
-    )
+    unresolved = "\n".join(sorted(print_anchors.unresolved_references(others)))
+    text = unresolved + "\0" + printed.read_text(encoding="utf-8")
+    root = Path(config.config_file_path).parent
+    done = html_memo.memo(root, "print_site", _repair, text, files=[__file__, print_anchors.__file__])
+    counts_line, repaired = done.split("\n", 1)
+    counts = json.loads(counts_line)
     if counts.get("links left dead"):
         log.warning(f"print_site hook: {counts['links left dead']} links of the print page lead nowhere")
     log.info(f"print_site hook: print page repaired: {counts}")

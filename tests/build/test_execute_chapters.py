@@ -44,6 +44,28 @@ def test_only_notebook_pages_are_chapters(project):
     assert execute_chapters.chapters(project / "mkdocs.yml") == [(project / "docs" / "chapters" / "ch.md").resolve()]
 
 
+@pytest.mark.parametrize(
+    "front",
+    [
+        FRONT,
+        FRONT.replace("language: python", "language: R"),
+        "---\ntitle: x\nkernelspec:\n  language: python\n  name: python3\n---\n\n",  # outside `jupyter:`
+        "---\njupyter:\n  kernelspec: [unclosed\n---\n\n",
+        "---\njupyter:\n  jupytext:\n    formats: md\n---\n\n",
+    ],
+)
+def test_a_chapter_is_what_jupytext_reads_as_a_python_notebook(tmp_path, front):
+    """mkdocs-jupyter's rule (jupytext's notebook metadata), read from the front matter alone."""
+    page = tmp_path / "page.md"
+    page.write_text(f"{front}# A page\n\n```python\nx = 1\n```\n")
+    try:
+        expected = (jupytext.read(page).metadata.get("kernelspec") or {}).get("language") == "python"
+    except Exception:  # a header jupytext cannot read is no notebook page
+        expected = False
+    assert execute_chapters.is_chapter(page) == expected
+    assert expected == (front == FRONT)
+
+
 def test_the_key_follows_the_code_the_kernel_and_the_package_but_not_the_prose(project):
     first = key(project)
     assert key(project, chapter_text(prose="Other prose, and a second sentence.")) == first

@@ -63,9 +63,10 @@ def small_project(tmp: Path, chapters: dict[str, str]) -> Path:
     """A copy of the book's configuration and hooks whose only pages are ``chapters`` (name -> text)."""
     for folder in ("hooks", "overrides", "docs/javascripts", "docs/stylesheets"):
         shutil.copytree(ROOT / folder, tmp / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    # The execution step, which hooks/executed_pages.py calls.
+    # The execution step, which hooks/executed_pages.py calls, and the modules other hooks import.
     (tmp / "tools").mkdir()
-    shutil.copy2(ROOT / "tools" / "execute_chapters.py", tmp / "tools" / "execute_chapters.py")
+    for name in ("execute_chapters.py", "html_memo.py", "print_anchors.py"):
+        shutil.copy2(ROOT / "tools" / name, tmp / "tools" / name)
     shutil.copytree(ROOT / "src", tmp / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
     (tmp / "docs" / "chapters").mkdir(parents=True)
     (tmp / "docs" / "index.md").write_text("# Test book\n")

@@ -1,5 +1,5 @@
 """The print page (and so the PDF printed from it) has no dead internal link: hooks/print_site.py repairs the page
-mkdocs-print-site-plugin wrote with hooks/print_anchors.py's ``repair_print_page``."""
+mkdocs-print-site-plugin wrote with tools/print_anchors.py's ``repair_print_page``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from site_helpers import ROOT
 
-sys.path.insert(0, str(ROOT / "hooks"))
+sys.path.insert(0, str(ROOT / "tools"))
 import print_anchors
 
 

@@ -1,8 +1,9 @@
 """Repairs of the print page that mkdocs-print-site-plugin writes (``print_page/index.html``).
 
-``hooks/print_site.py`` calls :func:`repair_print_page` once the plugin has written the page: a pure transform of
-the written file, made of local edits of its text, that uses nothing of the plugin. The plugin's own search for
-the ids it rewrites is slow on long lines; the fix offered upstream is in
+``hooks/print_site.py`` calls :func:`repair_print_page` (through ``html_memo``) once the plugin has written
+the page: a pure transform of the written file, made of local edits of its text, that uses nothing of the
+plugin. It is a library of that hook, kept out of ``hooks/`` (which holds hooks only). The plugin's own search
+for the ids it rewrites is slow on long lines; the fix offered upstream is in
 ``patches/mkdocs-print-site-plugin-one-pass-anchor-ids.patch`` (the build uses the plugin as released).
 """
 
