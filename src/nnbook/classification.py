@@ -105,6 +105,13 @@ def simulate_rings(
 
 def _logits(y_pred: object) -> torch.Tensor:
     """Check that ``y_pred`` holds finite logits ``(n, k)``, or ``(n, 1)`` for a binary classifier."""
+    if isinstance(y_pred, torch.Tensor) and not (y_pred.is_floating_point() or y_pred.is_complex()):
+        # Integer or bool values here are most likely predicted classes; converting them with .float()
+        # would be read as logits and give a wrong answer, so say what to pass instead.
+        raise TypeError(
+            f"y_pred must hold the model's logits, a floating-point tensor (n, k), got dtype {y_pred.dtype}; "
+            "pass the model's output, not predicted classes (for classes, compute (predicted == y).float().mean())"
+        )
     y_pred = _checks.ndim(_checks.floating(y_pred, "y_pred"), "y_pred", (2,), "(n, k): one logit per class")
     if y_pred.shape[0] == 0 or y_pred.shape[1] == 0:
         raise ValueError(f"y_pred must have at least one row and one column, got shape {tuple(y_pred.shape)}")

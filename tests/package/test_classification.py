@@ -125,7 +125,10 @@ def test_confusion_matrix_rows_are_the_truth():
         (torch.zeros(3, 2), torch.tensor([1, 2, 2]), ValueError, "not 1 as in R"),
         (torch.zeros(3, 1), torch.tensor([1, 2, 0]), ValueError, "y must hold labels 0 to 1"),
         (torch.zeros(3, 2), torch.tensor([0, 1]), ValueError, "same number of rows"),
-        (torch.zeros(3, 2, dtype=torch.int64), torch.tensor([0, 1, 1]), TypeError, "y_pred must be a floating"),
+        (torch.zeros(3, 2, dtype=torch.int64), torch.tensor([0, 1, 1]), TypeError, "y_pred must hold the model's"),
+        # Predicted classes where logits belong: the advice is to pass logits (.float() would misread them).
+        (torch.tensor([0, 1, 1]), torch.tensor([0, 1, 1]), TypeError, r"not predicted classes(?!.*\.float\(\)$)"),
+        (torch.tensor([[True], [False], [True]]), torch.tensor([0, 1, 1]), TypeError, "got dtype torch.bool"),
         (torch.zeros(3), torch.tensor([0, 1, 1]), ValueError, r"y_pred must have shape \(n, k\)"),
         (torch.tensor([[0.0, math.nan]] * 3), torch.tensor([0, 1, 1]), ValueError, "y_pred must hold only finite"),
         (torch.zeros(0, 2), torch.zeros(0, dtype=torch.int64), ValueError, "y_pred must have at least one row"),
