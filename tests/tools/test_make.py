@@ -1,4 +1,4 @@
-"""make.py's set-up: a tool the tests need that cannot be installed fails the run under CI=true, with advice."""
+"""make.py: a tool the tests or the build need that is missing fails the run under CI=true; elsewhere a note."""
 
 from __future__ import annotations
 
@@ -49,3 +49,30 @@ def test_installed_tools_need_no_npm_even_under_ci(make, monkeypatch):
     stamp.parent.mkdir()
     stamp.write_text(hashlib.sha256((make.ROOT / "package-lock.json").read_bytes()).hexdigest())
     assert make.ensure_node_tools() is None
+
+
+@pytest.mark.parametrize("ci", ["true", ""])
+def test_build_prints_the_pdf_under_ci_even_without_chromium(make, monkeypatch, capsys, ci):
+    """Every page's footer links nnbook.pdf, so a CI build (the one deployed) must print it or fail:
+    without Chromium it still runs tools/build_pdf.py, which stops with an error; elsewhere it is a note."""
+    monkeypatch.setenv("CI", ci)
+    monkeypatch.delenv("NNBOOK_CHROMIUM", raising=False)
+    monkeypatch.setattr(make, "ensure_environment", lambda: Path("python"))
+    ran = []
+    monkeypatch.setattr(make, "run", lambda *args, **kwargs: ran.append([str(a) for a in args]))
+    make.build(make.argparse.Namespace(newest=False))
+    printed_pdf = any(call[1].endswith("build_pdf.py") for call in ran)
+    assert printed_pdf == (ci == "true"), ran
+    if not ci:
+        assert "note: Chromium not found, so site/nnbook.pdf was not printed" in capsys.readouterr().out
+
+
+def test_build_pdf_stops_with_an_error_without_chromium(monkeypatch):
+    spec = importlib.util.spec_from_file_location("nnbook_build_pdf", ROOT / "tools" / "build_pdf.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "find_chromium", lambda: None)
+    monkeypatch.setattr(module.sys, "argv", ["build_pdf.py", "site"])
+    with pytest.raises(SystemExit) as stopped:
+        module.main()
+    assert str(stopped.value.code).startswith("Chromium not found, so the PDF cannot be printed")
