@@ -205,11 +205,11 @@ def dropout_masks(rank: int, world_size: int, *, seed: int = 12) -> dict[str, to
         [True, False]
     """
     rank, world_size = _check_rank(rank, world_size)
-    seed = _checks.seed(seed)
-    if seed is None:
+    checked = _checks.seed(seed)
+    if checked is None:
         raise TypeError("seed must be an integer from 0 to 2**63 - 1: every rank seeds with it")
     _check_group(rank, world_size)
-    return dropout_masks_core(rank, world_size, seed=seed)
+    return dropout_masks_core(rank, world_size, seed=checked)
 
 
 def dropout_masks_core(rank, world_size, *, seed):
