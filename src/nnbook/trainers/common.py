@@ -28,7 +28,7 @@ import copy
 import inspect
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -331,7 +331,8 @@ class Run:
         self.best_epoch: int | None = None
         self._best_state: Any = None
         self._batch_losses: list[tuple[float, int]] = []
-        self._rows = self.n
+        self._rows = self.n  # rows of the batch just served; always n for the full batch
+        self._full_batch = ((self.x, self.y),)
         self._start = time.perf_counter()
 
     def _validation_data(self, x_val: object, y_val: object) -> tuple[torch.Tensor | None, torch.Tensor | None]:
@@ -350,7 +351,7 @@ class Run:
             raise TypeError(f"x_val and y_val must have the dtype of x, {self.x.dtype}, got {x_val.dtype}")
         return x_val.detach().to(self.device), y_val.detach().to(self.device)
 
-    def batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    def batches(self) -> Iterable[tuple[torch.Tensor, torch.Tensor]]:
         """One epoch's batches ``(x_batch, y_batch)``.
 
         Without ``batch_size`` (or with one of at least ``n`` rows) the one batch
@@ -360,11 +361,11 @@ class Run:
         smaller. The batches are those of ``DataLoader(TensorDataset(x, y),
         batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))``.
         """
-        if self._rows_loader is None:
-            self._rows = self.n
-            yield self.x, self.y
-            return
-        for rows in self._rows_loader:  # a tensor of row numbers
+        # The full batch is a ready-made one-element tuple: no generator to start and resume every epoch.
+        return self._full_batch if self._rows_loader is None else self._mini_batches(self._rows_loader)
+
+    def _mini_batches(self, rows_loader: DataLoader) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        for rows in rows_loader:  # a tensor of row numbers
             rows = rows.to(self.device)
             self._rows = len(rows)
             yield self.x[rows], self.y[rows]
@@ -383,8 +384,18 @@ class Run:
 
     def record(self, epoch: int, loss: torch.Tensor) -> None:
         """Keep the loss of the batch just served by `batches`, and stop if it is not finite."""
-        # Called for every batch: the cheap common case first; anything else gets the detailed checks.
+        # Called for every batch: the common case (a one-number tensor holding a finite float) costs
+        # two type tests and a comparison; anything else gets the detailed checks of _checked_loss.
         if type(loss) is torch.Tensor and loss.numel() == 1:
+            value = loss.item()
+            if type(value) is float and math.isfinite(value):
+                self._batch_losses.append((value, self._rows))
+                return
+        self._batch_losses.append((self._checked_loss(epoch, loss), self._rows))
+
+    def _checked_loss(self, epoch: int, loss: object) -> float:
+        """The number ``loss`` holds (a one-number tensor, or a float); raise if it holds none or it is not finite."""
+        if isinstance(loss, torch.Tensor) and loss.numel() == 1:
             value = loss.item()
         elif isinstance(loss, torch.Tensor):
             raise ValueError(f"loss must hold one number, got a tensor of shape {tuple(loss.shape)}")
@@ -398,7 +409,7 @@ class Run:
             raise TrainingDivergedError(
                 f"the {self.level} trainer's loss became {value} at epoch {epoch} with lr={self.lr:g}; {self._advice()}"
             )
-        self._batch_losses.append((value, self._rows))
+        return value
 
     def end_epoch(self, epoch: int, network: nn.Module | dict[str, torch.Tensor]) -> bool:
         """Close the epoch: its loss, the validation loss of ``network``, the log line, ``on_epoch``.
@@ -415,6 +426,8 @@ class Run:
         else:
             value = math.fsum(part * rows for part, rows in parts) / math.fsum(rows for _, rows in parts)
         self.losses.append(value)
+        if self.x_val is None and not self.log_every and self.on_epoch is None:
+            return False  # the common case: no validation loss (so no early stopping), no log line, no callback
         val = None
         if self.x_val is not None:
             val = self._validation_loss(network)
@@ -489,7 +502,7 @@ class Run:
         # weights can still be so large that the predictions overflow, so check those too.
         with torch.no_grad():
             y_pred = model(self.x) if model is not None else predict(self.x)  # type: ignore[misc]
-        if not all(bool(torch.isfinite(t).all()) for t in (*params.values(), y_pred)):
+        if not all(_checks.all_finite(t) for t in (*params.values(), y_pred)):
             raise TrainingDivergedError(
                 f"the {self.level} trainer's parameters or predictions became NaN or infinite in the update "
                 f"of epoch {len(self.losses)} with lr={self.lr:g}; {self._advice()}"

@@ -73,15 +73,16 @@ def train_module(
     """
     run = Run("module", x, y, Settings.of(locals()))  # checks every argument, once
     model = seeded_mlp(run.d_in, run.d_hidden, run.d_out, run.seed).to(run.device, run.x.dtype)
+    lr, loss = run.lr, run.loss
     for epoch in range(1, run.epochs + 1):
         for x_batch, y_batch in run.batches():  # all rows at once, unless batch_size asks for mini-batches
-            error = loss_core(model(x_batch), y_batch, run.loss)  # checked once, by Run
+            error = loss_core(model(x_batch), y_batch, loss)  # checked once, by Run
             run.record(epoch, error)
             model.zero_grad()
             error.backward()
             with torch.no_grad():
                 for p in model.parameters():
-                    p -= run.lr * p.grad  # type: ignore[operator, misc]  # backward() filled every .grad
+                    p -= lr * p.grad  # type: ignore[operator, misc]  # backward() filled every .grad
         if run.end_epoch(epoch, model):  # True when early stopping ends the run
             break
     return run.finish(model=model)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..backprop import backward_core, forward_core, init_params, loss_core, predict
+from ..backprop import backward_core, forward_core, init_params, loss_core
 from .common import LEVEL_DEFAULTS, EpochCallback, Run, Settings, TrainResult
 
 __all__ = ["train_scratch"]
@@ -64,14 +64,16 @@ def train_scratch(
     """
     run = Run("scratch", x, y, Settings.of(locals()))  # checks every argument, once
     params = init_params(run.d_in, run.d_hidden, run.d_out, seed=run.seed, dtype=run.x.dtype, device=run.device)
+    lr, loss = run.lr, run.loss
     for epoch in range(1, run.epochs + 1):
         for x_batch, y_batch in run.batches():  # all rows at once, unless batch_size asks for mini-batches
             # Run checked the data and the settings once; the loop calls the unchecked cores.
             fwd = forward_core(x_batch, params)
-            run.record(epoch, loss_core(fwd.y_pred, y_batch, run.loss))
-            grads = backward_core(x_batch, y_batch, params, fwd, run.loss)
-            for name in params:
-                params[name] -= run.lr * grads[name]
+            run.record(epoch, loss_core(fwd.y_pred, y_batch, loss))
+            grads = backward_core(x_batch, y_batch, params, fwd, loss)
+            for name, grad in grads.items():
+                params[name] -= lr * grad
         if run.end_epoch(epoch, params):  # True when early stopping ends the run
             break
-    return run.finish(params, predict=lambda new_x: predict(new_x, params))
+    # TrainResult.predict checks the new x against these parameters, so the core suffices here.
+    return run.finish(params, predict=lambda new_x: forward_core(new_x, params).y_pred)
