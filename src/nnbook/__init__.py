@@ -2,7 +2,11 @@
 
 The top level holds what the chapters use most: the data, the activations,
 the networks, the four trainers, the baseline, the metrics and the figures.
-The rest lives in public submodules, each with its own ``__all__``:
+The rest lives in public submodules, each with its own ``__all__``: what a
+reader calls. Names the package's modules share among themselves (a plain
+core such as ``backprop.forward_core``, ``trainers.common.Run``) have no
+underscore but stay out of ``__all__``; names one module keeps to itself
+start with one.
 
 | module | what it holds |
 | --- | --- |
@@ -10,7 +14,7 @@ The rest lives in public submodules, each with its own ``__all__``:
 | `nnbook.network` | a neuron, a layer, a two-layer forward pass; ``two_layer_params`` |
 | `nnbook.tensors` | strides, storage and broadcasting made visible |
 | `nnbook.device` | choosing devices and moving data |
-| `nnbook.trainers.common` | what the trainers share: ``Run``, ``LEVEL_DEFAULTS``, ``EpochCallback`` |
+| `nnbook.trainers.common` | what the trainers share: ``TrainResult``, ``LEVEL_DEFAULTS``, ``EpochCallback`` |
 | `nnbook.benchmark` | what each trainer level costs |
 | `nnbook.classification` | simulated classes, accuracy, a confusion matrix, ``train_classifier`` |
 | `nnbook.checkpoint` | ``save_checkpoint``, ``load_checkpoint``: resume training bit for bit |

@@ -25,8 +25,6 @@ from . import _checks
 from .device import resolve_device
 
 __all__ = [
-    "LOSSES",
-    "PARAM_NAMES",
     "ForwardPass",
     "init_params",
     "forward",

@@ -51,8 +51,6 @@ from . import _checks
 __all__ = [
     "FORMAT",
     "CheckpointInfo",
-    "check_load_args",
-    "check_save_args",
     "checksum",
     "load_checkpoint",
     "read_checkpoint",
@@ -127,7 +125,7 @@ def set_rng_state(rng: Mapping[str, Any]) -> None:
         torch.cuda.set_rng_state_all(rng["cuda"][: torch.cuda.device_count()])
 
 
-def check_save_args(
+def _check_save_args(
     path: object, model: object, optimizer: object, epoch: object, extra: object
 ) -> tuple[Path, int, dict]:
     """Check `save_checkpoint`'s arguments; return the path as a ``Path``, the epoch and ``extra`` (``{}`` for None).
@@ -143,7 +141,7 @@ def check_save_args(
 
     Examples:
         >>> import nnbook
-        >>> check_save_args("run.pt", nnbook.build_mlp(3, 4, 1), None, 0, {"note": object()})
+        >>> _check_save_args("run.pt", nnbook.build_mlp(3, 4, 1), None, 0, {"note": object()})
         Traceback (most recent call last):
         ...
         TypeError: extra must hold only numbers, strings, None, tensors and lists, tuples or dicts of them \
@@ -212,7 +210,14 @@ def save_checkpoint(
         >>> checkpoint["epoch"], list(checkpoint["model"])
         (3, ['0.weight', '0.bias', '2.weight', '2.bias'])
     """
-    path, epoch, extra = check_save_args(path, model, optimizer, epoch, extra)
+    path, epoch, extra = _check_save_args(path, model, optimizer, epoch, extra)
+    return save_checkpoint_core(path, model, optimizer, epoch, extra)
+
+
+def save_checkpoint_core(
+    path: Path, model: nn.Module, optimizer: torch.optim.Optimizer | None, epoch: int, extra: dict[str, Any]
+) -> Path:
+    """`save_checkpoint` without the argument checks: build the checkpoint and write it with `write_checkpoint`."""
     checkpoint = {
         "format": FORMAT,
         "epoch": epoch,
@@ -357,7 +362,7 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     return checkpoint
 
 
-def check_load_args(path: object, model: object, optimizer: object, restore_rng: object) -> dict[str, Any]:
+def _check_load_args(path: object, model: object, optimizer: object, restore_rng: object) -> dict[str, Any]:
     """Read the checkpoint at ``path`` and check that ``model`` and ``optimizer`` can take it; return it.
 
     A ``ValueError`` names what differs: the parameter names the model has and
@@ -373,7 +378,7 @@ def check_load_args(path: object, model: object, optimizer: object, restore_rng:
         >>> import nnbook
         >>> with tempfile.TemporaryDirectory() as folder:
         ...     path = save_checkpoint(Path(folder) / "run.pt", nnbook.build_mlp(3, 4, 1))
-        ...     check_load_args(path, nnbook.build_mlp(3, 5, 1), None, True)
+        ...     _check_load_args(path, nnbook.build_mlp(3, 5, 1), None, True)
         Traceback (most recent call last):
         ...
         ValueError: model does not match the checkpoint: different shapes: 0.weight (checkpoint (4, 3), ...
@@ -416,7 +421,7 @@ def load_checkpoint(
     this: they get the saved state in place, and torch's random state becomes
     the saved one (``restore_rng=False`` leaves it alone, for evaluation).
     ``optimizer=None`` loads the model alone. Everything is checked before
-    anything is changed (`check_load_args`). Returns a `CheckpointInfo`:
+    anything is changed; then `load_checkpoint_core` loads it. Returns a `CheckpointInfo`:
     continue training at epoch ``info.epoch + 1``.
 
     Examples:
@@ -438,7 +443,14 @@ def load_checkpoint(
         >>> torch.equal(torch.rand(1), drawn_next)  # the random state of the moment of saving
         True
     """
-    checkpoint = check_load_args(path, model, optimizer, restore_rng)  # raises before anything is changed
+    checkpoint = _check_load_args(path, model, optimizer, restore_rng)  # raises before anything is changed
+    return load_checkpoint_core(checkpoint, model, optimizer, restore_rng)
+
+
+def load_checkpoint_core(
+    checkpoint: dict[str, Any], model: nn.Module, optimizer: torch.optim.Optimizer | None, restore_rng: bool
+) -> CheckpointInfo:
+    """`load_checkpoint` without the checks: put a checkpoint that fits ``model`` and ``optimizer`` into them."""
     model.load_state_dict(checkpoint["model"])
     if optimizer is not None:
         optimizer.load_state_dict(checkpoint["optimizer"])

@@ -19,7 +19,6 @@ __all__ = [
     "DEVICE_ENV_VAR",
     "available_devices",
     "best_device",
-    "resolve_device",
     "to_device",
     "synchronize",
 ]

@@ -24,13 +24,13 @@ from nnbook._checks import weights_only_error
 from nnbook.checkpoint import (
     FORMAT,
     CheckpointInfo,
-    check_load_args,
-    check_save_args,
     checksum,
     load_checkpoint,
+    load_checkpoint_core,
     read_checkpoint,
     rng_state,
     save_checkpoint,
+    save_checkpoint_core,
     set_rng_state,
     write_checkpoint,
 )
@@ -365,9 +365,9 @@ def test_bad_load_arguments(tmp_path):
     with pytest.raises(TypeError, match=r"^restore_rng must be True or False"):
         load_checkpoint(path, model, restore_rng=1)
     with pytest.raises(TypeError, match=r"^model must be a torch.nn.Module"):
-        check_load_args(path, None, None, True)
+        load_checkpoint(path, None)
     with pytest.raises(TypeError, match=r"^path must be a str"):
-        check_save_args(None, model, None, 0, None)
+        save_checkpoint(None, model)
 
 
 @pytest.mark.parametrize(
@@ -603,12 +603,38 @@ def test_optimizer_state_torch_refuses_is_refused_before_the_model_changes(tmp_p
     assert_unchanged(before, model, opt)
 
 
-def test_the_optimizer_dry_run_leaves_the_real_optimizer_alone(tmp_path, data):
+def test_the_optimizer_dry_run_leaves_the_real_optimizer_alone(tmp_path, data, monkeypatch):
     path = trained_checkpoint(tmp_path, data)
     model, opt = fresh_objects(OPTIMIZERS["adam"])
     groups, state = opt.param_groups, opt.state
-    check_load_args(path, model, opt, True)
+    applied = []
+    # load_checkpoint's checks alone: its core, which would load the state, only records that it was reached
+    monkeypatch.setattr(nnbook.checkpoint, "load_checkpoint_core", lambda *args: applied.append(args))
+    load_checkpoint(path, model, opt)
+    assert len(applied) == 1
     assert opt.param_groups is groups and opt.state is state and len(opt.state) == 0
+
+
+def test_the_plain_cores_do_what_the_checked_functions_do(tmp_path, data):
+    # The cores chapter 11 lists, called as a reader copies them: the same file, the same loaded state.
+    model, opt, _ = run_straight(OPTIMIZERS["adam"], *data, 1)
+    torch.manual_seed(5)
+    checked = read_checkpoint(save_checkpoint(tmp_path / "checked.pt", model, opt, epoch=4, extra={"a": 1}))
+    torch.manual_seed(5)
+    plain = read_checkpoint(save_checkpoint_core(tmp_path / "plain.pt", model, opt, 4, {"a": 1}))
+    assert checked["checksum"] == plain["checksum"]  # every entry, tensors byte for byte
+    loaded = []
+    for load in (
+        lambda model, opt: load_checkpoint(tmp_path / "checked.pt", model, opt),
+        lambda model, opt: load_checkpoint_core(plain, model, opt, True),
+    ):
+        fresh, fresh_opt = fresh_objects(OPTIMIZERS["adam"])
+        info = load(fresh, fresh_opt)
+        loaded.append((info, torch.get_rng_state(), fresh, fresh_opt))
+    for info, rng, fresh, fresh_opt in loaded:
+        assert info == CheckpointInfo(epoch=4, extra={"a": 1})
+        assert torch.equal(rng, checked["rng"]["torch"])
+        assert_identical(model, opt, fresh, fresh_opt)
 
 
 def test_set_rng_state_refuses_a_bad_state_before_changing_the_generator():

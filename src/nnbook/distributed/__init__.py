@@ -35,16 +35,7 @@ Examples:
     [[3.0, 3.0, 3.0], [3.0, 3.0, 3.0]]
 """
 
-from .launcher import (
-    BACKENDS,
-    DEFAULT_TIMEOUT,
-    MAX_WORLD_SIZE,
-    START_METHODS,
-    WorkerError,
-    default_backend,
-    launch,
-    rank_device,
-)
+from .launcher import WorkerError, default_backend, launch, rank_device
 from .workers import (
     all_reduce_example,
     ddp_data_parallel,
@@ -55,10 +46,6 @@ from .workers import (
 )
 
 __all__ = [
-    "BACKENDS",
-    "DEFAULT_TIMEOUT",
-    "MAX_WORLD_SIZE",
-    "START_METHODS",
     "WorkerError",
     "all_reduce_example",
     "ddp_data_parallel",

@@ -45,10 +45,6 @@ import torch.multiprocessing as mp
 from .. import _checks
 
 __all__ = [
-    "BACKENDS",
-    "DEFAULT_TIMEOUT",
-    "MAX_WORLD_SIZE",
-    "START_METHODS",
     "WorkerError",
     "default_backend",
     "launch",

@@ -45,9 +45,6 @@ from ..network import two_layer_params
 __all__ = [
     "EpochCallback",
     "LEVEL_DEFAULTS",
-    "OPTIMIZERS",
-    "Run",
-    "Settings",
     "TrainResult",
     "TrainingDivergedError",
     "seeded_module",
