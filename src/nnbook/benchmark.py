@@ -52,7 +52,7 @@ def _hand_scratch(x, y, d_hidden, epochs, lr, seed):
         losses.append((y_pred - y).pow(2).sum().item())
         grad_y_pred = 2.0 * (y_pred - y)
         grad_b2 = grad_y_pred.sum(dim=0)
-        grad_w2 = h_relu.t().mm(grad_y_pred)
+        grad_w2 = torch.mm(h_relu.t(), grad_y_pred)
         grad_h = grad_y_pred.mm(w2.t()) * (h > 0)
         grad_b1 = grad_h.sum(dim=0)
         grad_w1 = x.t().mm(grad_h)
