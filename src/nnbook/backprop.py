@@ -248,7 +248,7 @@ def loss_value(y_pred: torch.Tensor, y: torch.Tensor, loss: str = "sse") -> torc
     """Sum (``"sse"``) or mean (``"mse"``) of the squared errors, a 0-d tensor.
 
     ``y_pred`` and ``y`` must have the same shape (no broadcasting), and
-    ``loss`` must be ``"sse"`` or ``"mse"``.
+    ``loss`` must be one of `LOSSES`.
 
     Examples:
         >>> y_pred, y = torch.tensor([[0.0], [4.0]]), torch.tensor([[1.0], [2.0]])

@@ -10,7 +10,7 @@ training depends on:
 | ``"optimizer"`` | ``optimizer.state_dict()``: its state per parameter (Adam's moments, step count), its settings |
 | ``"rng"`` | torch's global random state (`rng_state`): the CPU generator, and each CUDA device's where there is CUDA |
 | ``"epoch"``, ``"extra"`` | the epoch reached; a dict of your own (losses so far, a ``DataLoader`` generator's state) |
-| ``"format"``, ``"checksum"`` | `FORMAT`; the SHA-256 of everything else, so a damaged file is refused |
+| ``"format"``, ``"checksum"`` | `FORMAT`; the SHA-256 of everything else (`checksum`), so a damaged file is refused |
 
 Loading it into freshly built objects and training on gives, bit for bit, what
 training on without the break would have given (chapter 11 shows it; the
@@ -51,6 +51,7 @@ from . import _checks
 __all__ = [
     "FORMAT",
     "CheckpointInfo",
+    "checksum",
     "load_checkpoint",
     "read_checkpoint",
     "rng_state",
@@ -230,7 +231,7 @@ def save_checkpoint_core(
 
 
 def write_checkpoint(path: str | os.PathLike[str], checkpoint: dict[str, Any]) -> Path:
-    """Add ``checkpoint``'s checksum (`_checksum`) and write it to ``path`` atomically; return the path.
+    """Add ``checkpoint``'s `checksum` and write it to ``path`` atomically; return the path.
 
     The file is written under a fresh name in ``path``'s folder
     (``tempfile.mkstemp``), flushed and synced to the disk, and renamed onto
@@ -252,7 +253,7 @@ def write_checkpoint(path: str | os.PathLike[str], checkpoint: dict[str, Any]) -
         raise ValueError(f"path must name a file in an existing folder, got {str(path)!r}")
     if not isinstance(checkpoint, dict):
         raise TypeError(f"checkpoint must be a dict, got {_checks.show(checkpoint)}")
-    checkpoint = {**checkpoint, "checksum": _checksum(checkpoint)}
+    checkpoint = {**checkpoint, "checksum": checksum(checkpoint)}
     for key, value in checkpoint.items():  # each entry nests as deep as save_checkpoint allows extra to
         error = _checks.weights_only_error(value, f"checkpoint[{key!r}]")
         if error is not None:
@@ -273,7 +274,7 @@ def write_checkpoint(path: str | os.PathLike[str], checkpoint: dict[str, Any]) -
     return path
 
 
-def _checksum(checkpoint: Mapping[str, Any]) -> str:
+def checksum(checkpoint: Mapping[str, Any]) -> str:
     """The SHA-256 of every entry of ``checkpoint`` but ``"checksum"``: each tensor's dtype, shape and bytes, and
     every other value's type and ``repr``, in order; returned as ``"sha256:"`` and 64 hex digits.
 
@@ -281,11 +282,9 @@ def _checksum(checkpoint: Mapping[str, Any]) -> str:
     flipped bit anywhere in the checkpoint's values is found.
 
     Examples:
-        >>> a = _checksum({"epoch": 1, "w": torch.zeros(2)})
-        >>> a == _checksum({"epoch": 1, "w": torch.zeros(2)})
-        True
-        >>> a == _checksum({"epoch": 1, "w": torch.tensor([0, 1e-45])})
-        False
+        >>> a = checksum({"epoch": 1, "w": torch.zeros(2)})
+        >>> a == checksum({"epoch": 1, "w": torch.zeros(2)}), a == checksum({"epoch": 1, "w": torch.tensor([0, 1e-45])})
+        (True, False)
     """
     digest = hashlib.sha256()
     if not isinstance(checkpoint, Mapping):
@@ -319,7 +318,7 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     ``weights_only=True`` unpickles tensors, numbers, strings and containers
     only, so a file from someone else cannot run code while it loads. Every
     entry is checked (its kind, the random state on a scratch generator, the
-    the checksum), and a ``ValueError`` names the path if the file is missing,
+    `checksum`), and a ``ValueError`` names the path if the file is missing,
     is not a ``torch.save`` file, was cut short, holds other objects, is not
     a checkpoint of `save_checkpoint`'s, or is damaged. A file that exists but
     cannot be opened (permissions) raises the ``OSError`` of ``open``.
@@ -603,7 +602,7 @@ def _check_entries(checkpoint: dict[str, Any], refuse: Callable[[str], ValueErro
         missing, unexpected = sorted(_ENTRIES - set(checkpoint)), sorted(map(str, set(checkpoint) - _ENTRIES))
         raise refuse(f"entries missing {missing}, unexpected {unexpected}")
     try:
-        expected = _checksum(checkpoint)
+        expected = checksum(checkpoint)
     except Exception as err:
         raise refuse(f"its checksum cannot be computed ({err})") from err
     if checkpoint["checksum"] != expected:

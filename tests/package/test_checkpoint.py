@@ -24,7 +24,7 @@ from nnbook._checks import weights_only_error
 from nnbook.checkpoint import (
     FORMAT,
     CheckpointInfo,
-    _checksum,
+    checksum,
     load_checkpoint,
     load_checkpoint_core,
     read_checkpoint,
@@ -507,7 +507,7 @@ def rewrite(path, change):
     """Read the checkpoint, change it, and write it back with a fresh checksum: damage the checksum cannot see."""
     checkpoint = read_checkpoint(path)
     change(checkpoint)
-    torch.save({**checkpoint, "checksum": _checksum(checkpoint)}, path)  # not write_checkpoint: it would refuse
+    torch.save({**checkpoint, "checksum": checksum(checkpoint)}, path)  # not write_checkpoint: it would refuse
 
 
 def flip_a_weight_bit(path):
@@ -707,9 +707,9 @@ def test_model_state_without_values_is_refused_by_name(tmp_path):
 
 def test_checksum_sees_every_value_and_ignores_its_own_entry():
     base = {"epoch": 1, "w": torch.zeros(3), "extra": {"a": [1, 2.5, "x"]}}
-    reference = _checksum(base)
+    reference = checksum(base)
     assert re.fullmatch(r"sha256:[0-9a-f]{64}", reference)
-    assert _checksum({**base, "checksum": "anything"}) == reference
+    assert checksum({**base, "checksum": "anything"}) == reference
     changed = [
         {**base, "epoch": 2},
         {**base, "w": torch.tensor([0.0, 0.0, -0.0])},  # equal values, other bytes
@@ -719,7 +719,7 @@ def test_checksum_sees_every_value_and_ignores_its_own_entry():
         {**base, "extra": {"a": (1, 2.5, "x")}},
         {**base, "extra": {"b": [1, 2.5, "x"]}},
     ]
-    assert all(_checksum(other) != reference for other in changed)
+    assert all(checksum(other) != reference for other in changed)
 
 
 def test_write_checkpoint_refuses_what_save_checkpoint_would_not_build(tmp_path):
