@@ -107,7 +107,8 @@ def default_backend(world_size: int = 2) -> str:
 
     Examples:
         >>> import torch
-        >>> default_backend(2) == ("nccl" if torch.cuda.device_count() >= 2 else "gloo")
+        >>> import torch.distributed as dist
+        >>> default_backend(2) == ("nccl" if dist.is_nccl_available() and torch.cuda.device_count() >= 2 else "gloo")
         True
     """
     world_size = _checks.positive_int(world_size, "world_size", maximum=MAX_WORLD_SIZE)

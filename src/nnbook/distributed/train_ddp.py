@@ -32,7 +32,7 @@ __all__ = ["choose_backend"]
 
 
 def choose_backend(local_world_size: int) -> str:
-    """NCCL when this machine has a CUDA GPU for each of its ``local_world_size`` processes, else gloo.
+    """NCCL when torch has NCCL built in and a CUDA GPU for each of the ``local_world_size`` processes, else gloo.
 
     Every process of a machine sees the same GPUs and the same
     ``LOCAL_WORLD_SIZE``, so all of them choose alike: the choice is made
@@ -41,7 +41,8 @@ def choose_backend(local_world_size: int) -> str:
     must be alike too.
 
     Examples:
-        >>> choose_backend(2) == ("nccl" if torch.cuda.is_available() and torch.cuda.device_count() >= 2 else "gloo")
+        >>> nccl = dist.is_nccl_available() and torch.cuda.is_available() and torch.cuda.device_count() >= 2
+        >>> choose_backend(2) == ("nccl" if nccl else "gloo")
         True
     """
     if isinstance(local_world_size, bool) or not isinstance(local_world_size, int):
@@ -93,6 +94,7 @@ def train(options: argparse.Namespace, rank: int, world_size: int, backend: str,
 
     torch.manual_seed(options.seed)  # DDP copies rank 0's weights to every rank; the seed makes them repeatable
     model = nnbook.build_mlp(x.shape[1], 32, y.shape[1]).to(device)  # your network
+    torch.manual_seed(options.seed + rank)  # what a rank draws from here on (dropout, say) is its own
     ddp_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     opt = torch.optim.SGD(ddp_model.parameters(), lr=options.lr)
 
