@@ -515,7 +515,11 @@ def _record_failure(folder: str, rank: int, error: BaseException) -> None:
         "error": f"{type(error).__name__}: {error}",
         "traceback": traceback.format_exc(),
     }
-    (Path(folder) / f"{rank}.error").write_bytes(pickle.dumps(record))
+    # Written under another name and renamed: a rank stopped mid-write (the launcher ends the other
+    # ranks once one fails) leaves no half-written record for _first_failure to read.
+    partial = Path(folder) / f"{rank}.error.partial"
+    partial.write_bytes(pickle.dumps(record))
+    os.replace(partial, Path(folder) / f"{rank}.error")
 
 
 def _check_portable(value: object, where: str) -> None:
