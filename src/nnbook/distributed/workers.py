@@ -102,6 +102,17 @@ def _check_training(steps: object, lr: object, d_hidden: object, seed: object) -
     return steps, lr, d_hidden, seed
 
 
+def _check_data_parallel(
+    rank: object, world_size: object, x: object, y: object, steps: object, lr: object, d_hidden: object, seed: object
+) -> tuple[int, int, torch.Tensor, torch.Tensor, dict[str, Any]]:
+    """The checks `hand_data_parallel` and `ddp_data_parallel` share; returns what their cores take."""
+    rank, world_size = _check_rank(rank, world_size)
+    x, y = _check_shardable(x, y, world_size)
+    steps, lr, d_hidden, seed = _check_training(steps, lr, d_hidden, seed)
+    _check_group(rank, world_size)
+    return rank, world_size, x, y, {"steps": steps, "lr": lr, "d_hidden": d_hidden, "seed": seed}
+
+
 def full_batch_reference(
     x: torch.Tensor, y: torch.Tensor, *, steps: int = 1, lr: float = 0.1, d_hidden: int = 32, seed: int = 12
 ) -> dict[str, torch.Tensor]:
@@ -163,11 +174,8 @@ def hand_data_parallel(
         >>> torch.equal(ranks[0]["0.weight"], ranks[1]["0.weight"])
         True
     """
-    rank, world_size = _check_rank(rank, world_size)
-    x, y = _check_shardable(x, y, world_size)
-    steps, lr, d_hidden, seed = _check_training(steps, lr, d_hidden, seed)
-    _check_group(rank, world_size)
-    return hand_data_parallel_core(rank, world_size, x, y, steps=steps, lr=lr, d_hidden=d_hidden, seed=seed)
+    rank, world_size, x, y, settings = _check_data_parallel(rank, world_size, x, y, steps, lr, d_hidden, seed)
+    return hand_data_parallel_core(rank, world_size, x, y, **settings)
 
 
 def hand_data_parallel_core(rank, world_size, x, y, *, steps, lr, d_hidden, seed):
@@ -252,11 +260,8 @@ def ddp_data_parallel(
         >>> torch.equal(ranks[0]["0.weight"], ranks[1]["0.weight"])
         True
     """
-    rank, world_size = _check_rank(rank, world_size)
-    x, y = _check_shardable(x, y, world_size)
-    steps, lr, d_hidden, seed = _check_training(steps, lr, d_hidden, seed)
-    _check_group(rank, world_size)
-    return ddp_data_parallel_core(rank, world_size, x, y, steps=steps, lr=lr, d_hidden=d_hidden, seed=seed)
+    rank, world_size, x, y, settings = _check_data_parallel(rank, world_size, x, y, steps, lr, d_hidden, seed)
+    return ddp_data_parallel_core(rank, world_size, x, y, **settings)
 
 
 def ddp_data_parallel_core(rank, world_size, x, y, *, steps, lr, d_hidden, seed):
