@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -130,6 +131,23 @@ def test_a_process_that_dies_without_raising_is_named():
     with pytest.raises(nd.WorkerError, match=r"^rank 1 of 2 ended with exit code 3") as caught:
         nd.launch(workers.exit_on_rank, world_size=2, timeout=300)
     assert caught.value.rank == 1
+
+
+def test_the_rank_that_died_silently_is_named_even_when_the_join_names_its_peer(tmp_path):
+    # Rank 1 died with exit code 3; rank 0 raised when its collective lost rank 1 and ended too. When both
+    # have ended by the time torch's join looks, the join may name rank 0 (it reads the ready processes
+    # in no set order): the launcher must still name rank 1, as the test above sees most of the time.
+    record = {"time": 1.0, "error": "RuntimeError: connection closed by peer", "traceback": ""}
+    (tmp_path / "0.error").write_bytes(pickle.dumps(record))
+    (tmp_path / "1.started").touch()
+    processes = [types.SimpleNamespace(pid=-1, exitcode=1), types.SimpleNamespace(pid=-2, exitcode=3)]
+    for failed in (0, 1):
+        error = launcher._first_failure(tmp_path, processes, failed)
+        assert str(error).startswith("rank 1 of 2 ended with exit code 3, without raising an exception; then rank 0")
+        assert error.rank == 1
+    # A rank torch's join itself ended (SIGTERM) is no cause: the one that raised is named.
+    processes[1].exitcode = -signal.SIGTERM
+    assert launcher._first_failure(tmp_path, processes, 0).rank == 0
 
 
 def test_a_rank_that_skips_a_collective_is_pointed_out():

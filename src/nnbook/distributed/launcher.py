@@ -578,6 +578,9 @@ def _first_failure(folder: Path, processes: Sequence[Any], failed: int) -> Worke
     raised left a record with the time; one that ended without raising (a
     crash, ``os._exit``, a failed start-up) left none, and is taken to be
     the cause, since the errors its peers raise when it vanishes come later.
+    The join may name a peer instead: when the peer has raised and ended by
+    the time the join looks, both processes are ready at once and it reports
+    whichever it reads first.
     """
     world_size = len(processes)
     records = {}
@@ -585,6 +588,14 @@ def _first_failure(folder: Path, processes: Sequence[Any], failed: int) -> Worke
         path = folder / f"{rank}.error"
         if path.is_file():
             records[rank] = pickle.loads(path.read_bytes())
+    # SIGTERM is how torch's join ends the ranks still running once one has failed: not a cause.
+    silent = [
+        rank
+        for rank, process in enumerate(processes)
+        if rank not in records and process.exitcode not in (None, 0, -signal.SIGTERM)
+    ]
+    if failed in records and silent:
+        failed = silent[0]
     startup = _startup_file(processes[failed].pid)
     if failed not in records:
         code = processes[failed].exitcode
