@@ -23,8 +23,8 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 RECORDED = {
     "appendix/coming-from-r.md": 49,
-    "chapters/01-what-a-network-computes.md": 54,
-    "chapters/02-tensors.md": 67,
+    "chapters/01-what-a-network-computes.md": 59,
+    "chapters/02-tensors.md": 75,
     "chapters/03-network-from-scratch.md": 41,
     "chapters/04-autograd.md": 32,
     "chapters/05-modules.md": 40,
