@@ -25,7 +25,7 @@ RECORDED = {
     "appendix/coming-from-r.md": 49,
     "chapters/01-what-a-network-computes.md": 59,
     "chapters/02-tensors.md": 75,
-    "chapters/03-network-from-scratch.md": 41,
+    "chapters/03-network-from-scratch.md": 52,
     "chapters/04-autograd.md": 35,
     "chapters/05-modules.md": 47,
     "chapters/06-losses-and-optimizers.md": 44,
