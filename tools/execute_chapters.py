@@ -45,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import uuid
 from importlib import metadata
 from pathlib import Path
@@ -349,7 +350,9 @@ def _worker(root: str, timeout: int, parent: int, connection) -> None:
                 sockets.mkdir(parents=True, exist_ok=True)
                 message = execute_one(source, target, root, timeout)
             except Exception as error:  # reported by the build, which names the chapter
-                message = f"{Path(source).name}: {type(error).__name__}: {error}"
+                # Not a cell's error (those are caught in execute_one) but the executor's own: its
+                # traceback is what a maintainer needs, so it goes with the message.
+                message = f"{Path(source).name}: {type(error).__name__}: {error}\n{traceback.format_exc()}"
             connection.send(message)
     finally:
         shutil.rmtree(sockets, ignore_errors=True)

@@ -170,6 +170,19 @@ def test_a_hanging_cell_fails_the_step_naming_the_chapter_and_the_cell(project):
     assert stored(project) == []
 
 
+def test_an_error_of_the_executor_itself_fails_the_step_with_its_traceback(project):
+    # Not a cell that raised: here the kernel the chapter names does not exist, so jupyter_client raises
+    # before any cell runs. The message names the chapter and carries the traceback a maintainer needs.
+    chapter = project / "docs" / "ch.md"
+    chapter.write_text(chapter.read_text().replace("name: python3", "name: no-such-kernel"))
+    done = step(project)
+    _, err = done.communicate(timeout=300)
+    assert done.returncode == 1
+    assert "ch.md: NoSuchKernel" in err, err
+    assert "Traceback (most recent call last)" in err, err
+    assert stored(project) == []
+
+
 @pytest.mark.parametrize("how", ["ctrl-c", "sigkill"])
 def test_an_interrupted_build_leaves_no_process_and_the_next_build_is_correct(project, how):
     marker = uuid.uuid4().hex
