@@ -550,6 +550,34 @@ def test_callback_errors_show_the_signature_expected():
         seeded_module(lambda: 3, seed=0)
 
 
+SEEDED_BUILDS = {
+    "seeded_module, seed 0": lambda: seeded_module(lambda: torch.nn.Linear(3, 1), seed=0),
+    "seeded_module, seed None": lambda: seeded_module(lambda: torch.nn.Linear(3, 1), seed=None),
+    "train_optim": lambda: nnbook.train_optim(*nnbook.simulate_regression(n=5), epochs=1, log_every=0, seed=0),
+}
+
+
+@pytest.mark.parametrize("call", SEEDED_BUILDS.values(), ids=SEEDED_BUILDS.keys())
+def test_seeding_the_weights_reseeds_no_accelerator_generator(monkeypatch, call):
+    """torch.manual_seed also reseeds every CUDA, MPS and XPU generator, which fork_rng(devices=[]) does not restore.
+
+    torch.manual_seed makes those calls on a machine without the device too (CUDA queues the seed until it
+    starts), so recording them shows the leak without a GPU: before the fix this test recorded
+    torch.cuda.manual_seed_all, and on torch 2.13 the MPS, XPU and MTIA seeds as well.
+    """
+    reseeded = []
+    for device in ("cuda", "mps", "xpu", "mtia"):
+        device_module = getattr(torch, device, None)
+        for function in ("manual_seed", "manual_seed_all"):
+            if hasattr(device_module, function):
+                name = f"torch.{device}.{function}"
+                monkeypatch.setattr(device_module, function, lambda *args, _name=name, **kwargs: reseeded.append(_name))
+    before = torch.get_rng_state()
+    call()
+    assert reseeded == []
+    assert torch.equal(torch.get_rng_state(), before)  # and the CPU generator is put back
+
+
 def test_finish_names_what_is_missing_or_wrong():
     run = make_run()
     params = params_for(run)

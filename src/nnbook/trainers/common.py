@@ -537,8 +537,12 @@ def _restore(network: nn.Module | dict[str, torch.Tensor], state: dict[str, torc
 def seeded_module(build: Callable[[], nn.Module], seed: int | None) -> nn.Module:
     """Build a module with torch's default initialisation drawn from ``seed``.
 
-    The global random state is restored afterwards, so a trainer never changes
-    what the reader's own code draws next; ``seed=None`` draws fresh weights,
+    The module is built on the CPU, so only the CPU generator is seeded:
+    ``torch.default_generator.manual_seed(seed)`` gives it the state
+    ``torch.manual_seed(seed)`` gives it, without also reseeding the CUDA
+    (MPS, XPU) generators as ``torch.manual_seed`` does. The CPU generator's
+    state is restored afterwards, so a trainer never changes what the reader's
+    own code draws next, on any device; ``seed=None`` draws fresh weights,
     also without touching the global state.
 
     Examples:
@@ -565,8 +569,9 @@ def seeded_module(build: Callable[[], nn.Module], seed: int | None) -> nn.Module
     except ValueError:
         pass  # no signature to read (some built-ins): calling it will tell
     seed = _checks.seed(seed)
+    # devices=[]: fork_rng saves and restores the CPU generator only, the only one seeded here
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(torch.Generator().seed() if seed is None else _checks.torch_seed(seed))
+        torch.default_generator.manual_seed(torch.Generator().seed() if seed is None else _checks.torch_seed(seed))
         module = build()
     if not isinstance(module, nn.Module):
         raise TypeError(f"build must return an nn.Module, got {_checks.show(module)}")
