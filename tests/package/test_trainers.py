@@ -5,10 +5,12 @@ from __future__ import annotations
 import inspect
 import re
 import time
+import types
 
 import matplotlib.pyplot as plt
 import pytest
 import torch
+from torch import nn
 
 import nnbook
 from nnbook.backprop import init_params, predict
@@ -576,6 +578,17 @@ def test_seeding_the_weights_reseeds_no_accelerator_generator(monkeypatch, call)
     call()
     assert reseeded == []
     assert torch.equal(torch.get_rng_state(), before)  # and the CPU generator is put back
+
+
+def test_a_module_built_off_the_cpu_is_refused_since_its_generator_was_not_seeded():
+    class OnAccelerator(nn.Module):  # stands in for a module built on a GPU, which this test cannot need
+        def parameters(self, recurse=True):
+            yield types.SimpleNamespace(device=torch.device("cuda", 0))
+
+    message = "build must build the module on the CPU (seed seeds the CPU generator only), got tensors on cuda:0"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        seeded_module(OnAccelerator, seed=0)
+    assert seeded_module(lambda: nn.Linear(2, 1, device="meta"), seed=0).weight.is_meta  # nothing drawn: fine
 
 
 def test_finish_names_what_is_missing_or_wrong():

@@ -575,4 +575,13 @@ def seeded_module(build: Callable[[], nn.Module], seed: int | None) -> nn.Module
         module = build()
     if not isinstance(module, nn.Module):
         raise TypeError(f"build must return an nn.Module, got {_checks.show(module)}")
+    # Weights drawn on another device came from that device's generator, which was not seeded.
+    elsewhere = {
+        str(t.device) for t in (*module.parameters(), *module.buffers()) if t.device.type not in ("cpu", "meta")
+    }
+    if elsewhere:
+        raise ValueError(
+            f"build must build the module on the CPU (seed seeds the CPU generator only), got tensors on "
+            f"{', '.join(sorted(elsewhere))}; build it on the CPU and move it afterwards with .to(device)"
+        )
     return module
