@@ -566,13 +566,14 @@ def _check_rng(rng: object, name: str) -> None:
 
 def _file_kind(path: Path) -> str:
     """What the existing file at ``path`` is: "torch.save", "cut short", "empty", "zip" (another zip) or "other"."""
-    if zipfile.is_zipfile(path):
-        try:
+    try:
+        if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
                 names = archive.namelist()
-        except (zipfile.BadZipFile, OSError):
-            return "other"
-        return "torch.save" if any(n.endswith("/data.pkl") for n in names) else "zip"
+            return "torch.save" if any(n.endswith("/data.pkl") for n in names) else "zip"
+        index = "missing"
+    except Exception:  # a damaged index: zipfile raises BadZipFile, UnicodeDecodeError, ValueError, ...
+        index = "damaged"
     with open(path, "rb") as file:
         start = file.read(512)
     if not start:
@@ -581,7 +582,7 @@ def _file_kind(path: Path) -> str:
     if start[:4] == b"PK\x03\x04" and len(start) >= 30:
         length = int.from_bytes(start[26:28], "little")
         if start[30 : 30 + length].endswith(b"/data.pkl"):
-            return "cut short"
+            return "cut short" if index == "missing" else "torch.save"
     return "other"
 
 
