@@ -23,7 +23,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 RECORDED = {
     "appendix/coming-from-r.md": 63,
-    "chapters/01-what-a-network-computes.md": 62,
+    "chapters/01-what-a-network-computes.md": 64,
     "chapters/02-tensors.md": 75,
     "chapters/03-network-from-scratch.md": 52,
     "chapters/04-autograd.md": 37,
