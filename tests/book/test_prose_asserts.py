@@ -24,13 +24,13 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 RECORDED = {
     "appendix/coming-from-r.md": 63,
     "chapters/01-what-a-network-computes.md": 64,
-    "chapters/02-tensors.md": 75,
+    "chapters/02-tensors.md": 77,
     "chapters/03-network-from-scratch.md": 52,
     "chapters/04-autograd.md": 37,
     "chapters/05-modules.md": 47,
     "chapters/06-losses-and-optimizers.md": 51,
     "chapters/07-devices-and-speed.md": 43,  # timings are printed, never asserted
-    "chapters/08-mini-batches.md": 49,
+    "chapters/08-mini-batches.md": 50,
     "chapters/09-generalization.md": 63,
     "chapters/10-classification.md": 67,
     "chapters/11-saving-and-initialising.md": 97,
