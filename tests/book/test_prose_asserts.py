@@ -22,7 +22,7 @@ from repo import notebook_pages
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 RECORDED = {
-    "appendix/coming-from-r.md": 63,
+    "appendix/coming-from-r.md": 65,
     "chapters/01-what-a-network-computes.md": 64,
     "chapters/02-tensors.md": 77,
     "chapters/03-network-from-scratch.md": 52,
