@@ -7,9 +7,11 @@ Run it with one process per GPU, or with two CPU processes on a machine without 
 ``torchrun`` starts the processes and sets ``RANK``, ``LOCAL_RANK``,
 ``WORLD_SIZE``, ``LOCAL_WORLD_SIZE``, ``MASTER_ADDR`` and ``MASTER_PORT`` in
 each. Every process trains the same network on its own shard of the rows
-(``DistributedSampler``) with ``DistributedDataParallel``; rank 0 saves the
-trained weights, and every rank then loads them back. Replace the data and
-the network with your own; keep the rest.
+(``DistributedSampler``) with ``DistributedDataParallel``. Rank 0 saves the
+trained weights and reads the file back; every rank then checks, through the
+process group rather than the file, that it holds rank 0's weights, so the
+script needs no filesystem shared between machines. Replace the data and the
+network with your own; keep the rest.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def choose_backend(local_world_size: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Data-parallel training under torchrun (nnbook, chapter 12).")
-    parser.add_argument("--checkpoint", default="model.pt", help="file rank 0 saves the trained weights to")
+    parser.add_argument("--checkpoint", default="model.pt", help="file rank 0 saves the weights to, on its machine")
     parser.add_argument("--rows", type=int, default=1024, help="rows of data")
     parser.add_argument("--epochs", type=int, default=5, help="passes over the data")
     parser.add_argument("--batch-size", type=int, default=None, help="rows per step on each rank (default: a shard)")
@@ -111,11 +113,17 @@ def train(options: argparse.Namespace, rank: int, world_size: int, backend: str,
         partial = f"{options.checkpoint}.{os.getpid()}.partial"
         torch.save(ddp_model.module.state_dict(), partial)  # the unwrapped model: keys without "module."
         os.replace(partial, options.checkpoint)  # readers never see a half-written file
-    dist.barrier()  # no rank reads the checkpoint before rank 0 has written it
-    state = torch.load(options.checkpoint, map_location=device, weights_only=True)
-    same = all(torch.equal(state[name], value) for name, value in model.state_dict().items())
-    print(f"rank {rank}: the checkpoint holds this rank's weights: {same}")
-
+        # Only rank 0 reads the file: on another machine it may not exist, or be an older copy.
+        saved = torch.load(options.checkpoint, map_location=device, weights_only=True)
+        written = all(torch.equal(saved[name], value) for name, value in model.state_dict().items())
+        print(f"rank 0: the checkpoint, read back, holds rank 0's weights: {written}")
+    # Every rank compares its weights with rank 0's through the process group, which reaches every machine.
+    same = True
+    for value in model.state_dict().values():
+        from_rank_0 = value.clone()
+        dist.broadcast(from_rank_0, src=0)  # every rank receives rank 0's tensor
+        same = same and torch.equal(value, from_rank_0)
+    print(f"rank {rank}: this rank's weights are rank 0's, bit for bit: {same}")
 
 if __name__ == "__main__":
     status = main()
