@@ -83,9 +83,10 @@ def start_child_then(rank: int, world_size: int, folder: str, what: str = "hang"
     return rank
 
 
-def train_recipe_in_own_folder(rank: int, world_size: int, folder: str, lrs: tuple[float, ...]) -> str:
+def train_recipe_in_own_folder(rank: int, world_size: int, folder: str, lrs: tuple[float, ...]) -> dict:
     """Chapter 12's training script (``train_ddp.train``) with a checkpoint path in a folder of this rank's own,
-    as on machines that share no filesystem, and learning rate ``lrs[rank]``; returns what the rank printed."""
+    as on machines that share no filesystem, and learning rate ``lrs[rank]``; returns what the rank printed,
+    and the tensors it received (returned, so that they outlive the process group, as train's docstring asks)."""
     from nnbook.distributed import train_ddp
 
     own = Path(folder) / f"machine-{rank}"
@@ -95,5 +96,5 @@ def train_recipe_in_own_folder(rank: int, world_size: int, folder: str, lrs: tup
     )
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        train_ddp.train(options, rank, world_size, dist.get_backend(), torch.device("cpu"))
-    return printed.getvalue()
+        received = train_ddp.train(options, rank, world_size, dist.get_backend(), torch.device("cpu"))
+    return {"printed": printed.getvalue(), "received": received}

@@ -518,7 +518,8 @@ def test_the_recipe_of_chapter_12_runs_under_torchrun_with_gloo(tmp_path):
 def test_the_recipe_needs_no_filesystem_shared_between_machines(tmp_path):
     # Each rank gets a checkpoint path in a folder of its own, as ranks on two machines would: rank 0's
     # file is never where rank 1 looks. A rank that read the checkpoint back would fail or read nothing.
-    printed = nd.launch(workers.train_recipe_in_own_folder, world_size=2, args=(str(tmp_path), (0.1, 0.1)))
+    ranks = nd.launch(workers.train_recipe_in_own_folder, world_size=2, args=(str(tmp_path), (0.1, 0.1)))
+    printed = [rank["printed"] for rank in ranks]
     assert (tmp_path / "machine-0" / "model.pt").is_file()
     assert list((tmp_path / "machine-1").iterdir()) == []  # rank 1 wrote nothing and needed nothing there
     assert "rank 0: the checkpoint, read back, holds rank 0's weights: True" in printed[0]
@@ -529,7 +530,8 @@ def test_the_recipe_needs_no_filesystem_shared_between_machines(tmp_path):
 def test_the_recipe_reports_a_rank_whose_weights_differ_from_rank_0s(tmp_path):
     # Rank 1 steps with another learning rate: DDP averages the gradients, not the steps, so its weights part
     # from rank 0's, and the check through the process group must say so on rank 1 only.
-    printed = nd.launch(workers.train_recipe_in_own_folder, world_size=2, args=(str(tmp_path), (0.1, 0.2)))
+    ranks = nd.launch(workers.train_recipe_in_own_folder, world_size=2, args=(str(tmp_path), (0.1, 0.2)))
+    printed = [rank["printed"] for rank in ranks]
     assert "rank 0: this rank's weights are rank 0's, bit for bit: True" in printed[0]
     assert "rank 1: this rank's weights are rank 0's, bit for bit: False" in printed[1]
 
