@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -78,3 +81,20 @@ def start_child_then(rank: int, world_size: int, folder: str, what: str = "hang"
         time.sleep(3600)
     dist.all_reduce(torch.ones(1))
     return rank
+
+
+def train_recipe_in_own_folder(rank: int, world_size: int, folder: str, lrs: tuple[float, ...]) -> dict:
+    """Chapter 12's training script (``train_ddp.train``) with a checkpoint path in a folder of this rank's own,
+    as on machines that share no filesystem, and learning rate ``lrs[rank]``; returns what the rank printed,
+    and the tensors it received (returned, so that they outlive the process group, as train's docstring asks)."""
+    from nnbook.distributed import train_ddp
+
+    own = Path(folder) / f"machine-{rank}"
+    own.mkdir()
+    options = argparse.Namespace(
+        checkpoint=str(own / "model.pt"), rows=64, epochs=3, batch_size=None, lr=lrs[rank], seed=12, timeout=60.0
+    )
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        received = train_ddp.train(options, rank, world_size, dist.get_backend(), torch.device("cpu"))
+    return {"printed": printed.getvalue(), "received": received}

@@ -503,8 +503,9 @@ def test_the_recipe_of_chapter_12_runs_under_torchrun_with_gloo(tmp_path):
     done, checkpoint = run_recipe(tmp_path)
     assert "2 processes, backend gloo, OMP_NUM_THREADS=1" in done.stdout  # torchrun sets it for 2 processes
     assert "keys of ddp_model.state_dict() start with 'module.0.weight'" in done.stdout
+    assert "rank 0: the checkpoint, read back, holds rank 0's weights: True" in done.stdout
     for rank in (0, 1):
-        assert f"rank {rank}: the checkpoint holds this rank's weights: True" in done.stdout
+        assert f"rank {rank}: this rank's weights are rank 0's, bit for bit: True" in done.stdout
     saved = torch.load(checkpoint, weights_only=True)
     x, y = nnbook.simulate_regression(n=64, seed=12)
     reference = nd.full_batch_reference(x, y, steps=3, lr=0.1, d_hidden=32, seed=12)
@@ -512,6 +513,27 @@ def test_the_recipe_of_chapter_12_runs_under_torchrun_with_gloo(tmp_path):
     assert largest_gap(saved, reference) <= 16 * torch.finfo(torch.float32).eps  # weights are below 1 here
     assert max(v.abs().max().item() for v in reference.values()) < 1
     assert not list(tmp_path.glob("*.partial"))  # the temporary file was renamed into place
+
+
+def test_the_recipe_needs_no_filesystem_shared_between_machines(tmp_path):
+    # Each rank gets a checkpoint path in a folder of its own, as ranks on two machines would: rank 0's
+    # file is never where rank 1 looks. A rank that read the checkpoint back would fail or read nothing.
+    ranks = nd.launch(workers.train_recipe_in_own_folder, world_size=2, args=(str(tmp_path), (0.1, 0.1)))
+    printed = [rank["printed"] for rank in ranks]
+    assert (tmp_path / "machine-0" / "model.pt").is_file()
+    assert list((tmp_path / "machine-1").iterdir()) == []  # rank 1 wrote nothing and needed nothing there
+    assert "rank 0: the checkpoint, read back, holds rank 0's weights: True" in printed[0]
+    assert "checkpoint" not in printed[1]
+    assert all(f"rank {rank}: this rank's weights are rank 0's, bit for bit: True" in printed[rank] for rank in (0, 1))
+
+
+def test_the_recipe_reports_a_rank_whose_weights_differ_from_rank_0s(tmp_path):
+    # Rank 1 steps with another learning rate: DDP averages the gradients, not the steps, so its weights part
+    # from rank 0's, and the check through the process group must say so on rank 1 only.
+    ranks = nd.launch(workers.train_recipe_in_own_folder, world_size=2, args=(str(tmp_path), (0.1, 0.2)))
+    printed = [rank["printed"] for rank in ranks]
+    assert "rank 0: this rank's weights are rank 0's, bit for bit: True" in printed[0]
+    assert "rank 1: this rank's weights are rank 0's, bit for bit: False" in printed[1]
 
 
 def test_the_recipe_outside_torchrun_says_how_to_run_it(monkeypatch, capsys):
@@ -551,4 +573,4 @@ def test_the_backend_is_chosen_once_for_the_group(monkeypatch):
 def test_the_recipe_runs_under_torchrun_with_nccl(tmp_path):
     done, _ = run_recipe(tmp_path)
     assert "2 processes, backend nccl" in done.stdout
-    assert all(f"rank {rank}: the checkpoint holds this rank's weights: True" in done.stdout for rank in (0, 1))
+    assert all(f"rank {rank}: this rank's weights are rank 0's, bit for bit: True" in done.stdout for rank in (0, 1))
