@@ -28,7 +28,7 @@ RECORDED = {
     "chapters/03-network-from-scratch.md": 52,
     "chapters/04-autograd.md": 37,
     "chapters/05-modules.md": 47,
-    "chapters/06-losses-and-optimizers.md": 51,
+    "chapters/06-losses-and-optimizers.md": 55,
     "chapters/07-devices-and-speed.md": 43,  # timings are printed, never asserted
     "chapters/08-mini-batches.md": 50,
     "chapters/09-generalization.md": 63,
