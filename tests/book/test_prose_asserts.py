@@ -25,7 +25,7 @@ RECORDED = {
     "appendix/coming-from-r.md": 65,
     "chapters/01-what-a-network-computes.md": 64,
     "chapters/02-tensors.md": 94,
-    "chapters/03-network-from-scratch.md": 52,
+    "chapters/03-network-from-scratch.md": 53,
     "chapters/04-autograd.md": 37,
     "chapters/05-modules.md": 47,
     "chapters/06-losses-and-optimizers.md": 55,
