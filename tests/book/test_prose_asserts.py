@@ -24,7 +24,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 RECORDED = {
     "appendix/coming-from-r.md": 65,
     "chapters/01-what-a-network-computes.md": 64,
-    "chapters/02-tensors.md": 94,
+    "chapters/02-tensors.md": 95,
     "chapters/03-network-from-scratch.md": 53,
     "chapters/04-autograd.md": 38,
     "chapters/05-modules.md": 47,
