@@ -518,9 +518,10 @@ def test_adams_float16_advice_is_for_adam_only():
     with pytest.raises(TrainingDivergedError) as raised:
         adam.record(3, float("nan"))
     assert str(raised.value) == (
-        "the optim trainer's loss became nan at epoch 3 with lr=0.1; Adam's eps (1e-8) rounds to 0 in torch.float16, "
-        "and so does the running mean of a small squared gradient, so its update divides by 0 (giving nan or inf) "
-        "whatever the learning rate; train in float32 (x.float(), y.float())"
+        "the optim trainer's loss became nan at epoch 3 with lr=0.1; Adam's eps (1e-8) rounds to 0 in torch.float16 "
+        "when added to a zero root of its running mean of squared gradients, and that mean rounds to 0 for a small "
+        "gradient, so its update divides by 0 (giving nan or inf) whatever the learning rate; "
+        "train in float32 (x.float(), y.float())"
     )
     sgd = make_run(x, y, level="optim", optimizer="sgd")
     with pytest.raises(TrainingDivergedError, match=r"try a smaller learning rate, dividing lr by 10 [^;]*$"):

@@ -371,8 +371,9 @@ class Run:
         # bfloat16 has float32's exponent range and holds 1e-8; float16's smallest number is about 6e-8.
         if self.optimizer == "adam" and self.x.dtype == torch.float16:
             return (
-                f"Adam's eps (1e-8) rounds to 0 in {self.x.dtype}, and so does the running mean of a small squared "
-                "gradient, so its update divides by 0 (giving nan or inf) whatever the learning rate; "
+                f"Adam's eps (1e-8) rounds to 0 in {self.x.dtype} when added to a zero root of its running mean of "
+                "squared gradients, and that mean rounds to 0 for a small gradient, so its update divides by 0 "
+                "(giving nan or inf) whatever the learning rate; "
                 "train in float32 (x.float(), y.float())"
             )
         # No particular rate is named: a tenth of a diverging lr can diverge too (chapter 3's data
